@@ -1,0 +1,56 @@
+"""Shared fixtures: offline Prefect, temporary data directories, the real public files."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_PREFECT_HOME = tempfile.mkdtemp(prefix="csp-prefect-home-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "180"
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.pop("PREFECT_API_URL", None)
+os.environ.pop("CSP_PSEUDONYM_KEY", None)
+os.environ.pop("CSP_DEMO", None)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+REAL_DIR = PROJECT_ROOT.parent / "shared" / "real"
+POLICE_DIR = REAL_DIR / "police_uk"
+ONS_DIR = REAL_DIR / "ons"
+REFERENCE_FILES = [
+    ONS_DIR / "jtrim_csv_135_LSOA11_WD19_LAD19_EW_LU.csv",
+    ONS_DIR / "jtrim_csv_056_WD19_LAD19_UK_LU.csv",
+    ONS_DIR / "drkane_la_all_codes.csv",
+    ONS_DIR / "drkane_boundaries_lsoa_E07000110.geojson",
+    ONS_DIR / "drkane_boundaries_lsoa11_E07000110.geojson",
+]
+
+
+@pytest.fixture(scope="session")
+def real_dir() -> Path:
+    if not POLICE_DIR.exists():
+        pytest.fail(f"the real public data is expected at {REAL_DIR} (../shared/real from the project root)")
+    return REAL_DIR
+
+
+@pytest.fixture()
+def settings(tmp_path, monkeypatch):
+    """Settings on a fresh data directory."""
+    from warehouse.config import load_settings
+
+    monkeypatch.setenv("CSP_DATA", str(tmp_path / "data"))
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test server for the whole session (it costs ~8 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

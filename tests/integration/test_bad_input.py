@@ -1,0 +1,101 @@
+"""Bad input never changes what is loaded: the file is kept in quarantine with a report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+
+import duckdb
+import pytest
+
+from tests.badfiles import CASES, make_case
+from tests.conftest import POLICE_DIR, REFERENCE_FILES
+from warehouse.config import load_settings
+from warehouse.pipeline import ingest_paths
+
+TODAY = date(2026, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def base_data(tmp_path_factory):
+    """A warehouse holding the lookups and one real month, built once."""
+    root = tmp_path_factory.mktemp("base")
+    settings = load_settings(data_dir=root / "data")
+    ingest_paths(settings, [*REFERENCE_FILES, POLICE_DIR / "2022-03-kent-street.csv"], today=TODAY)
+    return settings
+
+
+def _raw_fingerprint(path) -> tuple:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("""
+            select count(*), sum(hash(crime_id, month, lsoa_code, crime_type, _file_id, _row_number))
+            from raw.police_street""").fetchone()
+
+
+def _copy_data(base_settings, tmp_path):
+    target = tmp_path / "data"
+    shutil.copytree(base_settings.data_dir, target)
+    return load_settings(data_dir=target)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_refused_file_leaves_raw_unchanged_and_is_kept_with_reports(case, base_data, tmp_path):
+    settings = _copy_data(base_data, tmp_path)
+    before = _raw_fingerprint(settings.warehouse_path)
+    inbox = settings.inbox / "police_street"
+    path = make_case(case, inbox, POLICE_DIR, TODAY.strftime("%Y-%m"))
+    original_bytes = path.read_bytes()
+    report = ingest_paths(settings, [path], today=TODAY)
+    (outcome,) = report.outcomes
+    assert outcome.status == "quarantined", outcome.line()
+    assert _raw_fingerprint(settings.warehouse_path) == before
+    kept = settings.quarantine / (outcome.verdict.source or "_unrecognised") / path.name
+    assert kept.exists() and kept.read_bytes() == original_bytes
+    assert not path.exists(), "a refused inbox file is moved to quarantine"
+    problems = json.loads(kept.with_name(kept.name + ".errors.json").read_text())
+    rule, row, column = CASES[case]
+    assert any(p["rule"] == rule for p in problems["problems"])
+    html = kept.with_name(kept.name + ".errors.html").read_text()
+    assert path.name in html and "Nothing from this file was loaded" in html and "<link" not in html
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        status, reason = con.execute("select status, reason from audit.files where file_name = ? order by file_id desc limit 1",
+                                     [path.name]).fetchone()
+        logged = con.execute("select count(*) from audit.validation_results").fetchone()[0]
+    assert status == "quarantined" and path.name in reason and logged >= 1
+
+
+def test_same_file_twice_is_a_no_op(base_data, tmp_path):
+    settings = _copy_data(base_data, tmp_path)
+    before = _raw_fingerprint(settings.warehouse_path)
+    report = ingest_paths(settings, [POLICE_DIR / "2022-03-kent-street.csv"], today=TODAY)
+    assert [o.status for o in report.outcomes] == ["duplicate"]
+    assert _raw_fingerprint(settings.warehouse_path) == before
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute("select count(*) from audit.files where file_name = '2022-03-kent-street.csv'").fetchone()[0] == 1
+
+
+def test_a_file_from_outside_the_inbox_is_copied_not_moved(base_data, tmp_path):
+    settings = _copy_data(base_data, tmp_path)
+    outside = make_case("bad_month", tmp_path / "elsewhere", POLICE_DIR, "2026-12")
+    ingest_paths(settings, [outside], today=TODAY)
+    assert outside.exists()
+    assert (settings.quarantine / "police_street" / outside.name).exists()
+
+
+def test_revised_file_supersedes_the_old_rows_in_staging_and_keeps_both_in_raw(base_data, tmp_path):
+    settings = _copy_data(base_data, tmp_path)
+    lines = (POLICE_DIR / "2022-03-kent-street.csv").read_text(encoding="utf-8").splitlines()
+    revised = tmp_path / "revised" / "2022-03-kent-street.csv"
+    revised.parent.mkdir()
+    revised.write_text("\n".join(lines[:101]) + "\n", encoding="utf-8")  # the force re-issued 100 rows
+    report = ingest_paths(settings, [revised], today=TODAY)
+    (outcome,) = report.outcomes
+    assert outcome.status == "loaded" and outcome.superseded
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        raw_rows = con.execute("select count(*) from raw.police_street").fetchone()[0]
+        staged = con.execute("select count(*) from staging.stg_police__street_crimes where month = date '2022-03-01'").fetchone()[0]
+        superseded = con.execute("select superseded_file_ids from audit.files where file_id = ?", [outcome.file_id]).fetchone()[0]
+    assert raw_rows == 17310 + 100
+    assert staged == 100
+    assert superseded == outcome.superseded

@@ -1,0 +1,79 @@
+"""Place LSOAs of both vintages in wards and districts: builds reference.lsoa_placements.
+
+ONS publishes a 2011 LSOA → 2019 ward → district best-fit lookup; no CSV lookup for 2021 LSOAs was
+available. Most 2021 LSOAs kept their 2011 code. For a new 2021 code we take its polygon's
+centroid and find the 2011 LSOA polygon containing it (a split LSOA sits inside its parent), and
+inherit that LSOA's ward and district. Where no boundary is supplied, the district alone is read
+from the LSOA name ('Ashford 012E' → Ashford), which ONS builds from the district name.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+
+from warehouse.readers import point_in_geometry
+
+PLACEMENT_COLUMNS = ["lsoa_code", "lsoa_name", "lsoa_vintage", "ward_code", "ward_name", "lad_code", "lad_name", "method"]
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    return con.execute(sql).df()
+
+
+def build_lsoa_placements(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """(Re)build reference.lsoa_placements; returns how many LSOAs each method placed."""
+    lookup = _frame(con, "select * from staging.stg_reference__lsoa11_lookups")
+    rows = [
+        {"lsoa_code": r.lsoa_code, "lsoa_name": r.lsoa_name, "lsoa_vintage": "2011", "ward_code": r.ward_code,
+         "ward_name": r.ward_name, "lad_code": r.lad_code, "lad_name": r.lad_name, "method": "ons_lsoa11_lookup"}
+        for r in lookup.itertuples()
+    ]
+    known = {r["lsoa_code"] for r in rows}
+    by_code = {r["lsoa_code"]: r for r in rows}
+    polygons = _frame(con, "select lsoa_code, geometry from staging.stg_reference__lsoa11_boundaries")
+    shapes = [(r.lsoa_code, json.loads(r.geometry)) for r in polygons.itertuples()]
+    new21 = _frame(con, "select * from staging.stg_reference__lsoa21_boundaries")
+    for r in new21.itertuples():
+        if r.lsoa_code in known:
+            continue
+        parent = next((code for code, shape in shapes if point_in_geometry(r.centroid_lon, r.centroid_lat, shape)), None)
+        base = by_code.get(parent) if parent else None
+        rows.append({
+            "lsoa_code": r.lsoa_code, "lsoa_name": r.lsoa_name, "lsoa_vintage": "2021",
+            "ward_code": base["ward_code"] if base else None, "ward_name": base["ward_name"] if base else None,
+            "lad_code": r.lad_code, "lad_name": base["lad_name"] if base else None,
+            "method": "lsoa21_centroid_in_lsoa11" if base else "lsoa21_boundary_district_only",
+        })
+        known.add(r.lsoa_code)
+    districts = _frame(con, "select lad_code, lad_name, is_current from staging.stg_reference__districts")
+    by_name: dict[str, str] = {}
+    for r in districts.sort_values("is_current").itertuples():
+        by_name[str(r.lad_name).lower()] = r.lad_code  # current codes win (sorted last)
+    names = {r["lad_code"]: r["lad_name"] for r in rows if r["lad_name"]}
+    names.update({r.lad_code: r.lad_name for r in districts.itertuples()})
+    observed = _frame(con, "select distinct lsoa_code, lsoa_name from raw.police_street "
+                           "where lsoa_code is not null and lsoa_name is not null")
+    for r in observed.itertuples():
+        if r.lsoa_code in known:
+            continue
+        district = str(r.lsoa_name).rsplit(" ", 1)[0].lower()
+        lad = by_name.get(district)
+        if lad is None:
+            continue
+        rows.append({"lsoa_code": r.lsoa_code, "lsoa_name": r.lsoa_name, "lsoa_vintage": "2021", "ward_code": None,
+                     "ward_name": None, "lad_code": lad, "lad_name": names.get(lad), "method": "lsoa_name_district"})
+        known.add(r.lsoa_code)
+    for row in rows:
+        if not row["lad_name"]:
+            row["lad_name"] = names.get(row["lad_code"])
+    frame = pd.DataFrame(rows, columns=PLACEMENT_COLUMNS).astype(object)
+    con.register("placements_frame", frame)
+    con.execute("create or replace table reference.lsoa_placements as select * from placements_frame")
+    con.unregister("placements_frame")
+    con.execute("comment on table reference.lsoa_placements is 'Every known LSOA (2011 and 2021 codes) placed in a "
+                "2019 ward and district; method says how (ONS lookup, 2021 centroid in a 2011 LSOA, or district from the LSOA name).'")
+    counts = con.execute("select method, count(*) from reference.lsoa_placements group by all").fetchall()
+    return dict(counts)

@@ -1,0 +1,274 @@
+"""Public-health statistics: confidence intervals, significance tests and benchmarking.
+
+Formulas follow PHEindicatormethods / Fingertips conventions as written out in
+the project's METHODS.md §2 and §6; they are implemented here from the published formulas
+(the reference R/Python packages are GPL-3, so no code is taken from them).
+Distributions come from scipy rather than hand-rolled approximations.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy import stats as _st
+
+__all__ = [
+    "POLARITIES",
+    "aim_to_polarity",
+    "benchmark_judgement",
+    "design_effect",
+    "kish_effective_n",
+    "margin_of_error",
+    "poisson_count_ci",
+    "proportion_difference_test",
+    "rate_ci",
+    "rate_ratio_test",
+    "two_proportion_z",
+    "wilson_ci",
+    "z_value",
+]
+
+POLARITIES = ("high_is_good", "low_is_good", "none")
+
+# Byar's approximation is only used from 10 events up; below that the exact
+# chi-square limits are cheap and Byar is noticeably off (Fingertips rule).
+_BYAR_MIN_COUNT = 10
+
+
+def _scalar_or_array(a: np.ndarray) -> Any:
+    """Return a plain float for 0-d results so scalar callers get floats back."""
+    return float(a) if np.ndim(a) == 0 else a
+
+
+def _check_confidence(confidence: float) -> None:
+    """Reject confidence levels outside (0, 1) early, with a clear message."""
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+
+
+def z_value(confidence: float = 0.95) -> float:
+    """Two-sided standard-normal quantile for a confidence level (0.95 → 1.959964)."""
+    _check_confidence(confidence)
+    return float(_st.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
+
+
+def wilson_ci(x: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:
+    """Wilson score interval for a proportion x/n, as fractions 0–1 (n = 0 → NaN)."""
+    z = z_value(confidence)
+    x_arr = np.asarray(x, dtype=float)
+    n_arr = np.asarray(n, dtype=float)
+    if np.any(x_arr < 0) or np.any(x_arr > n_arr):
+        raise ValueError("wilson_ci needs 0 <= x <= n")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Written as in METHODS.md §2: [2x + z² ∓ z·√(z² + 4x(1 − x/n))] / [2(n + z²)].
+        # np.maximum guards the tiny negative that rounding can give when x == n.
+        root = z * np.sqrt(np.maximum(z * z + 4.0 * x_arr * (1.0 - x_arr / n_arr), 0.0))
+        denom = 2.0 * (n_arr + z * z)
+        lower = (2.0 * x_arr + z * z - root) / denom
+        upper = (2.0 * x_arr + z * z + root) / denom
+    # Clip away rounding dust so x = 0 gives exactly 0 and x = n exactly 1.
+    lower, upper = np.clip(lower, 0.0, 1.0), np.clip(upper, 0.0, 1.0)
+    empty = n_arr == 0
+    lower = np.where(empty, np.nan, lower)
+    upper = np.where(empty, np.nan, upper)
+    return _scalar_or_array(lower), _scalar_or_array(upper)
+
+
+def poisson_count_ci(x: Any, confidence: float = 0.95) -> tuple[Any, Any]:
+    """CI for a Poisson count: exact chi-square limits when x < 10, Byar's when x ≥ 10."""
+    _check_confidence(confidence)
+    alpha = 1.0 - confidence
+    z = z_value(confidence)
+    x_arr = np.asarray(x, dtype=float)
+    if np.any(x_arr < 0):
+        raise ValueError("poisson_count_ci needs x >= 0")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # chi2 with 0 degrees of freedom is undefined; the exact lower limit of 0 events is 0.
+        exact_lo = np.where(x_arr > 0, _st.chi2.ppf(alpha / 2.0, 2.0 * x_arr) / 2.0, 0.0)
+        exact_hi = _st.chi2.ppf(1.0 - alpha / 2.0, 2.0 * x_arr + 2.0) / 2.0
+        byar_lo = x_arr * (1.0 - 1.0 / (9.0 * x_arr) - z / (3.0 * np.sqrt(x_arr))) ** 3
+        x1 = x_arr + 1.0
+        byar_hi = x1 * (1.0 - 1.0 / (9.0 * x1) + z / (3.0 * np.sqrt(x1))) ** 3
+    use_byar = x_arr >= _BYAR_MIN_COUNT
+    lower = np.where(use_byar, byar_lo, exact_lo)
+    upper = np.where(use_byar, byar_hi, exact_hi)
+    return _scalar_or_array(lower), _scalar_or_array(upper)
+
+
+def rate_ci(
+    x: Any, population: Any, multiplier: float = 1000, confidence: float = 0.95
+) -> tuple[Any, Any]:
+    """CI for a crude rate per `multiplier` population: Poisson count CI ÷ population."""
+    lo, hi = poisson_count_ci(x, confidence)
+    pop = np.asarray(population, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # A zero population has no defined rate: NaN rather than inf.
+        scale = np.where(pop > 0, multiplier / pop, np.nan)
+        return _scalar_or_array(np.asarray(lo) * scale), _scalar_or_array(np.asarray(hi) * scale)
+
+
+def rate_ratio_test(
+    x1: float,
+    n1: float | None,
+    x0: float,
+    n0: float | None,
+    confidence: float = 0.95,
+) -> dict[str, Any]:
+    """Exact conditional test of two Poisson counts/rates: has the count (rate) changed?
+
+    Method (the project's stated, tested method for "did the 12-month count change?"):
+    conditional on the total N = x1 + x0, if both periods/areas share one underlying
+    rate then x1 ~ Binomial(N, π0) with π0 = n1/(n1 + n0), where n is the population
+    or exposure (π0 = ½ when both n are None or equal, i.e. plain counts are compared).
+    The two-sided p-value is scipy.stats.binomtest's exact test (R's binom.test
+    convention: sum of outcomes no more likely than the one observed).  The CI for the
+    rate ratio RR = (x1/n1)/(x0/n0) comes from the Clopper–Pearson interval (p_L, p_U)
+    for the binomial proportion, mapped through RR = p/(1 − p)·n0/n1.
+    significant = p_value < 1 − confidence (0.05 by default).
+    """
+    if x1 < 0 or x0 < 0:
+        raise ValueError("counts must be >= 0")
+    if (n1 is None) != (n0 is None):
+        raise ValueError("give both exposures or neither")
+    if n1 is None or n0 is None or n1 == n0:
+        exposure_ratio = 1.0  # n0/n1: equal exposure, compare counts directly
+        pi0 = 0.5
+    else:
+        if n1 <= 0 or n0 <= 0:
+            raise ValueError("exposures must be > 0")
+        exposure_ratio = n0 / n1
+        pi0 = n1 / (n1 + n0)
+    k = round(x1)
+    total = round(x1 + x0)
+    if abs(k - x1) > 1e-9 or abs(total - (x1 + x0)) > 1e-9:
+        raise ValueError("the exact test needs whole-number counts")
+    if total == 0:
+        # No events in either period: nothing to compare, so no evidence of change.
+        return {"ratio": math.nan, "ci_lower": math.nan, "ci_upper": math.nan,
+                "p_value": 1.0, "significant": False}
+
+    result = _st.binomtest(k, total, pi0, alternative="two-sided")
+    p_lo, p_hi = result.proportion_ci(confidence_level=confidence, method="exact")
+
+    def to_ratio(p: float) -> float:
+        """Map the binomial share p to a rate ratio; p = 1 means an unbounded ratio."""
+        return math.inf if p >= 1.0 else p / (1.0 - p) * exposure_ratio
+
+    ratio = math.inf if x0 == 0 else (x1 / x0) * exposure_ratio
+    p_value = float(min(result.pvalue, 1.0))
+    return {
+        "ratio": float(ratio),
+        "ci_lower": float(to_ratio(p_lo)),
+        "ci_upper": float(to_ratio(p_hi)),
+        "p_value": p_value,
+        "significant": bool(p_value < 1.0 - confidence),
+    }
+
+
+def proportion_difference_test(
+    x1: float, n1: float, x0: float, n0: float, confidence: float = 0.95
+) -> dict[str, Any]:
+    """Difference of two proportions p1 − p0: pooled z-test p-value, Newcombe (method 10) CI."""
+    if n1 <= 0 or n0 <= 0:
+        raise ValueError("both denominators must be > 0")
+    p1, p0 = x1 / n1, x0 / n0
+    diff = p1 - p0
+    # Newcombe's hybrid score interval (1998, method 10) from the two Wilson intervals;
+    # unlike the Wald interval it behaves at 0 and 1 and for small n.
+    l1, u1 = wilson_ci(x1, n1, confidence)
+    l0, u0 = wilson_ci(x0, n0, confidence)
+    # Clipped to [−1, 1] only to remove floating-point dust at the extremes.
+    ci_lower = max(-1.0, diff - math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2))
+    ci_upper = min(1.0, diff + math.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2))
+    z, p_value = two_proportion_z(p1, n1, p0, n0)
+    return {
+        "diff": float(diff),
+        "ci_lower": float(ci_lower),
+        "ci_upper": float(ci_upper),
+        "z": float(z),
+        "p_value": float(p_value),
+        "significant": bool(p_value < 1.0 - confidence),
+    }
+
+
+def two_proportion_z(p1: float, n1: float, p2: float, n2: float) -> tuple[float, float]:
+    """Pooled two-proportion z and two-sided p on given (effective) n's (METHODS.md §6)."""
+    if n1 <= 0 or n2 <= 0:
+        raise ValueError("both n must be > 0")
+    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+    var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
+    if var <= 0:
+        # Both groups all-0 or all-1: identical proportions, no evidence of a difference.
+        return 0.0, 1.0
+    z = (p1 - p2) / math.sqrt(var)
+    return float(z), float(2.0 * _st.norm.sf(abs(z)))
+
+
+def kish_effective_n(weights: Any) -> float:
+    """Kish effective sample size (Σw)² / Σw²."""
+    w = np.asarray(weights, dtype=float)
+    if w.size == 0:
+        return 0.0
+    if np.any(w < 0) or not np.all(np.isfinite(w)):
+        raise ValueError("weights must be finite and >= 0")
+    sum_sq = float(np.sum(w * w))
+    return 0.0 if sum_sq == 0 else float(np.sum(w)) ** 2 / sum_sq
+
+
+def design_effect(weights: Any) -> float:
+    """Kish design effect due to weighting: n / n_eff."""
+    w = np.asarray(weights, dtype=float)
+    n_eff = kish_effective_n(w)
+    return math.nan if n_eff == 0 else float(w.size / n_eff)
+
+
+def margin_of_error(p: Any, n_eff: Any, confidence: float = 0.95) -> Any:
+    """Normal-approximation margin of error z·√(p(1 − p)/n_eff), as a fraction."""
+    z = z_value(confidence)
+    p_arr = np.asarray(p, dtype=float)
+    n_arr = np.asarray(n_eff, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moe = np.where(n_arr > 0, z * np.sqrt(p_arr * (1.0 - p_arr) / n_arr), np.nan)
+    return _scalar_or_array(moe)
+
+
+def benchmark_judgement(
+    ci_lower: float | None,
+    ci_upper: float | None,
+    benchmark_value: float | None,
+    polarity: str,
+) -> str:
+    """Fingertips comparison of an area's CI with a benchmark value, turned by polarity.
+
+    upper < value → lower; lower > value → higher; otherwise similar.  high_is_good and
+    low_is_good map that to better/worse/similar; 'none' keeps higher/similar/lower.
+    Missing inputs return 'not_compared' rather than guessing.
+    """
+    if polarity not in POLARITIES:
+        raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
+    parts = (ci_lower, ci_upper, benchmark_value)
+    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in parts):
+        return "not_compared"
+    if ci_upper < benchmark_value:  # type: ignore[operator]
+        side = "lower"
+    elif ci_lower > benchmark_value:  # type: ignore[operator]
+        side = "higher"
+    else:
+        side = "similar"
+    if polarity == "none" or side == "similar":
+        return side
+    good_side = "higher" if polarity == "high_is_good" else "lower"
+    return "better" if side == good_side else "worse"
+
+
+def aim_to_polarity(aim: str | None) -> str:
+    """Map an indicator's aim ('increase' / 'decrease' / None) to a benchmark polarity."""
+    if aim is None or aim in ("neutral", "none"):
+        return "none"
+    mapping = {"increase": "high_is_good", "decrease": "low_is_good"}
+    try:
+        return mapping[aim]
+    except KeyError:
+        raise ValueError(f"aim must be 'increase', 'decrease' or None, got {aim!r}") from None

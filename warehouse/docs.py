@@ -1,0 +1,64 @@
+"""Write docs/sources.md from warehouse/sources.yml: every source, column by column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from warehouse.sources import SourceSpec, catalogue
+
+DOCS_FILE = Path(__file__).resolve().parents[1] / "docs" / "sources.md"
+
+TYPE_WORDS = {
+    "string": "text", "integer": "whole number", "decimal": "number", "date": "date YYYY-MM-DD",
+    "month": "month YYYY-MM", "boolean": "Y or N",
+}
+
+
+def _rules(column) -> str:
+    parts = []
+    if column.required:
+        parts.append("required")
+    else:
+        parts.append("may be empty")
+    if column.allowed:
+        parts.append("one of: " + ", ".join(f"`{v}`" for v in column.allowed))
+    if column.pattern:
+        parts.append(f"matches `{column.pattern}`")
+    if column.min is not None:
+        parts.append(f"≥ {column.min:g}")
+    if column.max is not None:
+        parts.append(f"≤ {column.max:g}")
+    if column.person_key:
+        parts.append("**person key: replaced at ingest by a keyed hash**")
+    return "; ".join(parts)
+
+
+def source_section(spec: SourceSpec) -> str:
+    lines = [f"## `{spec.name}` — {spec.title}", "",
+             f"- Publisher: {spec.publisher}", f"- Family: {spec.family}; format: {spec.format}; files like `{spec.file_pattern}`",
+             f"- Grain: {spec.grain}"]
+    if spec.period:
+        lines.append(f"- Period: column `{spec.period.column}` at {spec.period.grain} grain"
+                     + (" ; the file name must claim the period and every row must fall in it" if spec.period.filename_regex else ""))
+    if spec.unique:
+        lines.append(f"- Unique within a file: {', '.join(f'`{k}`' for k in spec.unique)}")
+    lines.append(f"- Loaded to `raw.{spec.name}`; suite `expectations/suites/{spec.name}.json`")
+    lines += ["", "| column | header in the file | type | rules | meaning |", "|---|---|---|---|---|"]
+    for column in spec.columns:
+        header = "(computed on read)" if column.is_computed else f"`{column.header}`"
+        lines.append(f"| `{column.name}` | {header} | {TYPE_WORDS[column.type]} | {_rules(column)} | {column.description.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
+def render() -> str:
+    intro = ("# Source contracts\n\nGenerated from `warehouse/sources.yml` by `python -m warehouse.docs` "
+             "(a test fails when this file is stale). Every file is also refused when a column looks like "
+             "personal data (names, dates of birth, NHS numbers, addresses, phone numbers, e-mail), when free-text "
+             "values hold an NHS number or e-mail address, when it is not UTF-8, or when a row is malformed.\n\n")
+    return intro + "\n".join(source_section(spec) for spec in catalogue())
+
+
+if __name__ == "__main__":
+    DOCS_FILE.parent.mkdir(exist_ok=True)
+    DOCS_FILE.write_text(render(), encoding="utf-8")
+    print(DOCS_FILE)

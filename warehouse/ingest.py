@@ -1,0 +1,321 @@
+"""Register, check, load and quarantine extract files: the mechanism every source goes through.
+
+Per file: sha256 → (already loaded? no-op) → read → check header and values against the source's
+suite → load into raw.<source> in ONE transaction with its audit rows, or refuse it: no rows reach
+raw, the file goes to quarantine/ with a JSON and an HTML report naming file, row, column and rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from warehouse.config import Settings
+from warehouse.problems import Issue, Verdict
+from warehouse.readers import ParsedFile, read_file
+from warehouse.sources import SourceCatalogue, SourceSpec
+
+BATCH_ROWS = 500_000
+SUPPORTED_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".geojson", ".txt", ".tsv", ".json", ".xls"}
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file in a run."""
+
+    verdict: Verdict
+    status: str  # loaded | quarantined | duplicate | passed (validate only) | refused (validate only)
+    file_id: int | None = None
+    rows_loaded: int = 0
+    superseded: list[int] = field(default_factory=list)
+    quarantine_path: str | None = None
+    note: str = ""
+
+    def line(self) -> str:
+        v = self.verdict
+        if self.status == "loaded":
+            extra = f"; supersedes file {', '.join(map(str, self.superseded))}" if self.superseded else ""
+            return f"loaded      {v.source} {v.file_name}: {self.rows_loaded:,} rows, {_span(v.periods)}{extra}"
+        if self.status == "passed":
+            return f"ok          {v.source} {v.file_name}: {v.rows:,} rows, {_span(v.periods)} ({v.rules_checked} rules)"
+        if self.status == "duplicate":
+            return f"unchanged   {v.source} {v.file_name}: {self.note}"
+        where = f" -> {self.quarantine_path}" if self.quarantine_path else ""
+        return f"REFUSED     {v.reason()}{where}"
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "loaded"]
+
+    @property
+    def refused(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status in {"quarantined", "refused"}]
+
+    def summary(self) -> dict:
+        by_source: dict[str, dict] = {}
+        for outcome in self.outcomes:
+            entry = by_source.setdefault(outcome.verdict.source or "unrecognised",
+                                         {"loaded": 0, "refused": 0, "unchanged": 0, "rows": 0})
+            key = {"loaded": "loaded", "passed": "loaded", "duplicate": "unchanged"}.get(outcome.status, "refused")
+            entry[key] += 1
+            entry["rows"] += outcome.rows_loaded
+        return by_source
+
+
+def _span(periods: list[str]) -> str:
+    if not periods:
+        return "no period"
+    return periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, and every data file under folders named (sorted, reports skipped)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise FileNotFoundError(f"{path} does not exist")
+        if path.is_file():
+            found.append(path)
+            continue
+        for child in sorted(path.rglob("*")):
+            if not child.is_file() or any(part.startswith(".") for part in child.relative_to(path).parts):
+                continue
+            if child.name.endswith((".errors.json", ".errors.html")) or child.name.lower().endswith(("readme.md", ".md")):
+                continue
+            found.append(child)
+    unique: dict[Path, None] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), None)
+    return list(unique)
+
+
+def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
+    """Keyed hash (HMAC-SHA256) of person keys; the same person gets the same token, the key never leaves."""
+    def one(value: object) -> object:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return None
+        return hmac.new(key, str(value).strip().encode("utf-8"), hashlib.sha256).hexdigest()
+    return pd.Series([one(v) for v in values], index=values.index, dtype=object)
+
+
+class Ingestor:
+    """Checks files and (when given a connection) loads them. One instance per run."""
+
+    def __init__(self, settings: Settings, catalogue: SourceCatalogue, run_id: str, today: date | None = None):
+        self.settings = settings
+        self.catalogue = catalogue
+        self.run_id = run_id
+        self.today = today or date.today()
+
+    # -- checking -------------------------------------------------------------------------
+    def _verdict(self, path: Path, sha: str, parsed: ParsedFile) -> Verdict:
+        return Verdict(path=str(path), file_name=path.name, source=parsed.source.name if parsed.source else None,
+                       sha256=sha, size_bytes=path.stat().st_size,
+                       rows=0 if parsed.frame is None else len(parsed.frame),
+                       issues=list(parsed.issues), header_row=parsed.header_row)
+
+    def _person_key_issue(self, spec: SourceSpec) -> Issue | None:
+        if spec.person_keys and self.settings.effective_pseudonym_key() is None:
+            headers = ", ".join(spec.column(name).header for name in spec.person_keys)
+            return Issue(rule="person_key_without_secret", column=headers, message=(
+                f"this source carries person keys ({headers}) and no pseudonymisation key is configured; "
+                "set CSP_PSEUDONYM_KEY (or the Prefect Secret block 'csp-pseudonym-key') and ingest again - "
+                "raw person keys are never stored"))
+        return None
+
+    def check(self, paths: list[Path], source: str | None, known: dict[str, int]) -> Iterator[tuple[Verdict, ParsedFile | None]]:
+        """Yield (verdict, parsed) per file, in batches of one source validated together."""
+        from warehouse.validation import validate_batch
+
+        pending: dict[str, list[tuple[Path, str, ParsedFile]]] = {}
+        pending_rows: dict[str, int] = {}
+
+        def flush(name: str) -> Iterator[tuple[Verdict, ParsedFile | None]]:
+            batch = pending.pop(name, [])
+            pending_rows.pop(name, None)
+            if not batch:
+                return
+            checks = validate_batch([parsed for _, _, parsed in batch], today=self.today)
+            for (path, sha, parsed), result in zip(batch, checks):
+                verdict = self._verdict(path, sha, parsed)
+                verdict.issues.extend(result.issues)
+                verdict.rules_checked = result.rules_checked
+                verdict.periods = result.periods
+                yield verdict, parsed
+
+        for path in paths:
+            sha = sha256_file(path)
+            if sha in known:
+                verdict = Verdict(path=str(path), file_name=path.name, source=None, sha256=sha, size_bytes=path.stat().st_size)
+                verdict.source = self._known_source(sha)
+                yield verdict, None
+                continue
+            parsed = read_file(path, self.catalogue, source)
+            if parsed.source is not None and not parsed.issues:
+                issue = self._person_key_issue(parsed.source)
+                if issue:
+                    parsed.issues.append(issue)
+            if parsed.issues or parsed.frame is None or parsed.source is None:
+                yield self._verdict(path, sha, parsed), parsed
+                continue
+            name = parsed.source.name
+            pending.setdefault(name, []).append((path, sha, parsed))
+            pending_rows[name] = pending_rows.get(name, 0) + len(parsed.frame)
+            if pending_rows[name] >= BATCH_ROWS:
+                yield from flush(name)
+        for name in list(pending):
+            yield from flush(name)
+
+    def _known_source(self, sha: str) -> str | None:
+        return self._sources_by_sha.get(sha) if hasattr(self, "_sources_by_sha") else None
+
+    # -- loading --------------------------------------------------------------------------
+    def loaded_hashes(self, con: duckdb.DuckDBPyConnection | None) -> dict[str, int]:
+        if con is None:
+            self._sources_by_sha = {}
+            return {}
+        rows = con.execute("select sha256, file_id, source, received_at from audit.files where status = 'loaded'").fetchall()
+        self._sources_by_sha = {sha: source for sha, _, source, _ in rows}
+        self._received = {sha: (file_id, received) for sha, file_id, _, received in rows}
+        return {sha: file_id for sha, file_id, _, _ in rows}
+
+    def load(self, con: duckdb.DuckDBPyConnection, verdict: Verdict, parsed: ParsedFile) -> FileOutcome:
+        """Load a passing file: raw rows + audit rows in one transaction."""
+        spec = self.catalogue[verdict.source]
+        frame = parsed.frame.copy()
+        key = self.settings.effective_pseudonym_key()
+        for name in spec.person_keys:
+            frame[name] = pseudonymise(frame[name], key)
+        frame = frame.astype(object).where(frame.notna(), None)
+        frame.index.name = "_row_number"
+        frame = frame.reset_index()
+        table = pa.Table.from_pandas(frame, preserve_index=False,
+                                     schema=pa.schema([("_row_number", pa.int32())] + [(c.name, pa.string()) for c in spec.columns]))
+        now = datetime.now()
+        con.begin()
+        try:
+            file_id = con.execute("select nextval('audit.file_id_seq')").fetchone()[0]
+            superseded = []
+            if verdict.periods:
+                superseded = [row[0] for row in con.execute(
+                    "select distinct file_id from audit.file_periods where source = ? and period in (select unnest(?::varchar[])) order by 1",
+                    [spec.name, verdict.periods]).fetchall()]
+            elif spec.period is None:
+                superseded = [row[0] for row in con.execute(
+                    "select file_id from audit.files where source = ? and status = 'loaded' order by 1", [spec.name]).fetchall()]
+            con.register("incoming_rows", table)
+            names = ", ".join(f'"{c.name}"' for c in spec.columns)
+            con.execute(f"insert into {spec.raw_table} ({names}, _file_id, _row_number, _loaded_at) "
+                        f"select {names}, ?, _row_number, ? from incoming_rows", [file_id, now])
+            con.unregister("incoming_rows")
+            self._insert_file(con, file_id, verdict, "loaded", now, rows_loaded=len(frame), superseded=superseded)
+            periods = verdict.periods or ["*"]
+            con.executemany("insert into audit.file_periods values (?, ?, ?, ?)",
+                            [[file_id, spec.name, period, now] for period in periods])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return FileOutcome(verdict=verdict, status="loaded", file_id=file_id, rows_loaded=len(frame), superseded=superseded)
+
+    def record_refusal(self, con: duckdb.DuckDBPyConnection, verdict: Verdict, quarantine_path: str) -> FileOutcome:
+        now = datetime.now()
+        con.begin()
+        try:
+            file_id = con.execute("select nextval('audit.file_id_seq')").fetchone()[0]
+            self._insert_file(con, file_id, verdict, "quarantined", now, rows_loaded=0, superseded=[],
+                              quarantine_path=quarantine_path)
+            con.executemany("insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?)", [
+                [file_id, verdict.source, issue.rule, issue.column, issue.count or len(issue.rows) or None,
+                 list(issue.rows[:50]), issue.sentence(verdict.source, verdict.file_name)]
+                for issue in verdict.issues])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return FileOutcome(verdict=verdict, status="quarantined", file_id=file_id, quarantine_path=quarantine_path)
+
+    def _insert_file(self, con, file_id, verdict: Verdict, status, now, rows_loaded, superseded, quarantine_path=None):
+        periods = verdict.periods or []
+        spec = self.catalogue.sources.get(verdict.source or "")
+        claimed = spec.claimed_period(verdict.file_name) if spec else None
+        con.execute(
+            "insert into audit.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [file_id, verdict.source, verdict.file_name, verdict.path, verdict.sha256, verdict.size_bytes, now, status,
+             verdict.reason() or None, verdict.rows, rows_loaded, periods[0] if periods else None,
+             periods[-1] if periods else None, periods, claimed, verdict.header_row, verdict.rules_checked,
+             superseded, quarantine_path, self.run_id])
+
+
+def quarantine_target(settings: Settings, verdict: Verdict) -> Path:
+    folder = settings.quarantine / (verdict.source or "_unrecognised")
+    target = folder / verdict.file_name
+    if target.exists() and sha256_file(target) != verdict.sha256:
+        stem, suffix = Path(verdict.file_name).stem, Path(verdict.file_name).suffix
+        target = folder / f"{stem}.{verdict.sha256[:8]}{suffix}"
+    return target
+
+
+def move_to_quarantine(settings: Settings, verdict: Verdict, target: Path) -> Path:
+    """Keep the refused file (moved out of the inbox, copied if it came from elsewhere) with its reports."""
+    from warehouse.quarantine_report import write_reports
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = Path(verdict.path)
+    inside_inbox = _is_within(source, settings.inbox)
+    if source.exists() and source.resolve() != target.resolve():
+        if inside_inbox:
+            shutil.move(str(source), target)
+        else:
+            shutil.copy2(source, target)
+    write_reports(verdict, target)
+    return target
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def verdict_json(verdict: Verdict) -> dict:
+    return {
+        "file": verdict.file_name,
+        "path": verdict.path,
+        "source": verdict.source,
+        "sha256": verdict.sha256,
+        "size_bytes": verdict.size_bytes,
+        "rows": verdict.rows,
+        "rules_checked": verdict.rules_checked,
+        "refused": not verdict.passed,
+        "problems": [dict(issue.to_dict(), sentence=issue.sentence(verdict.source, verdict.file_name)) for issue in verdict.issues],
+    }
+
+
+def dumps(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)

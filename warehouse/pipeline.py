@@ -1,0 +1,100 @@
+"""The ingest stage as plain functions (flows call these; tests call them without Prefect)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from warehouse.config import Settings
+from warehouse.ingest import FileOutcome, IngestReport, Ingestor, discover, move_to_quarantine, quarantine_target
+from warehouse.problems import Verdict
+from warehouse.publish import building_warehouse, connect_read_only, writer_lock
+from warehouse.schema import ensure_schema
+from warehouse.sources import catalogue
+
+
+@dataclass
+class PendingQuarantine:
+    verdict: Verdict
+    target: Path
+
+
+@dataclass
+class IngestRun:
+    report: IngestReport = field(default_factory=IngestReport)
+    pending: list[PendingQuarantine] = field(default_factory=list)
+
+
+@contextmanager
+def warehouse_for_writing(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Lock the data directory, open a side copy, publish it atomically on success."""
+    settings.ensure_dirs()
+    with writer_lock(settings.lock_path):
+        with building_warehouse(settings.warehouse_path, settings.building_path) as con:
+            ensure_schema(con, catalogue())
+            yield con
+
+
+def ingest_files(con: duckdb.DuckDBPyConnection, settings: Settings, files: list[Path], source: str | None = None,
+                 run_id: str | None = None, today: date | None = None) -> IngestRun:
+    """Check and load files into the open side warehouse; refused files are recorded, moved later."""
+    run = IngestRun()
+    ingestor = Ingestor(settings, catalogue(), run_id or str(uuid.uuid4()), today=today)
+    known = ingestor.loaded_hashes(con)
+    for verdict, parsed in ingestor.check(files, source, known):
+        if parsed is None:
+            file_id = known[verdict.sha256]
+            run.report.outcomes.append(FileOutcome(verdict=verdict, status="duplicate", file_id=file_id,
+                                                   note=f"already loaded as file {file_id}; nothing to do"))
+        elif verdict.passed:
+            run.report.outcomes.append(ingestor.load(con, verdict, parsed))
+        else:
+            target = quarantine_target(settings, verdict)
+            run.report.outcomes.append(ingestor.record_refusal(con, verdict, str(target)))
+            run.pending.append(PendingQuarantine(verdict, target))
+    return run
+
+
+def apply_quarantine(settings: Settings, run: IngestRun) -> None:
+    """After publication: keep each refused file in quarantine/ with its reports."""
+    for item in run.pending:
+        move_to_quarantine(settings, item.verdict, item.target)
+
+
+def validate_files(settings: Settings, files: list[Path], source: str | None = None, today: date | None = None) -> IngestReport:
+    """Check only: same messages as ingest, nothing loaded, nothing moved."""
+    report = IngestReport()
+    ingestor = Ingestor(settings, catalogue(), "validate-only", today=today)
+    known: dict[str, int] = {}
+    if settings.warehouse_path.exists():
+        try:
+            with connect_read_only(settings.warehouse_path) as con:
+                known = ingestor.loaded_hashes(con)
+        except duckdb.Error:
+            known = {}
+    for verdict, parsed in ingestor.check(files, source, known):
+        if parsed is None:
+            report.outcomes.append(FileOutcome(verdict=verdict, status="duplicate", file_id=known[verdict.sha256],
+                                               note=f"already loaded as file {known[verdict.sha256]}"))
+        else:
+            report.outcomes.append(FileOutcome(verdict=verdict, status="passed" if verdict.passed else "refused"))
+    return report
+
+
+def ingest_paths(settings: Settings, paths: list[Path] | None = None, source: str | None = None,
+                 today: date | None = None, run_id: str | None = None) -> IngestReport:
+    """Whole ingest without Prefect: discover, load, build models, publish, quarantine."""
+    from transforms.build import build_models
+
+    files = discover(paths or [settings.inbox])
+    with warehouse_for_writing(settings) as con:
+        run = ingest_files(con, settings, files, source=source, run_id=run_id, today=today)
+        build_models(con, settings.area)
+    apply_quarantine(settings, run)
+    return run.report

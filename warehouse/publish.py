@@ -1,0 +1,76 @@
+"""Build the warehouse in a side file and publish it with an atomic replace.
+
+DuckDB lets no other process open a file a writer holds, so analysts would be locked out during a
+run. Instead every run copies the published file to `csp.duckdb.building`, writes there, checkpoints,
+closes and `os.replace`s it onto `csp.duckdb`. Readers keep their snapshot until they reconnect; a
+killed run leaves the published file untouched and its side file is discarded by the next run.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+
+class PublicationError(RuntimeError):
+    pass
+
+
+@contextmanager
+def writer_lock(lock_path: Path) -> Iterator[None]:
+    """One writer at a time on a data directory (a second run waits for the first)."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def discard_side_files(building: Path) -> None:
+    for path in (building, Path(str(building) + ".wal")):
+        if path.exists():
+            path.unlink()
+
+
+@contextmanager
+def building_warehouse(published: Path, building: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a read-write connection to a side copy; publish it atomically if the block succeeds."""
+    discard_side_files(building)
+    if published.exists():
+        shutil.copyfile(published, building)
+    con = duckdb.connect(str(building))
+    try:
+        yield con
+        con.execute("checkpoint")
+    except BaseException:
+        con.close()
+        discard_side_files(building)
+        raise
+    con.close()
+    wal = Path(str(building) + ".wal")
+    if wal.exists():
+        discard_side_files(building)
+        raise PublicationError(f"{wal} still exists after checkpoint; the warehouse was not published")
+    with open(building, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(building, published)
+    directory = os.open(published.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def connect_read_only(published: Path) -> duckdb.DuckDBPyConnection:
+    """An analyst-style read-only connection to the published warehouse."""
+    if not published.exists():
+        raise FileNotFoundError(f"no warehouse at {published} yet: run `csp ingest` or `make demo` first")
+    return duckdb.connect(str(published), read_only=True)
