@@ -54,3 +54,31 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(prefect_harness, tmp_path_factory):
+    """The demo inbox (with faults) generated and run through the monthly flow once per session.
+
+    Tests using it are grouped on one xdist worker (mark them xdist_group("demo")).
+    """
+    from demo.generator import generate_demo_inbox
+    from flows.monthly import monthly_flow
+    from warehouse.config import load_settings
+
+    data = tmp_path_factory.mktemp("demo") / "data"
+    previous = {key: os.environ.get(key) for key in ("CSP_DATA", "CSP_DEMO")}
+    os.environ["CSP_DATA"] = str(data)
+    os.environ["CSP_DEMO"] = "1"
+    try:
+        settings = load_settings()
+        settings.ensure_dirs()
+        summary = generate_demo_inbox(settings.inbox, REAL_DIR, with_faults=True)
+        result = monthly_flow(period="latest")
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return {"settings": settings, "result": result, "summary": summary}

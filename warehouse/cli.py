@@ -87,17 +87,68 @@ def print_run_summary(settings) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     _quiet_prefect()
-    from flows.ingest import ingest_flow
+    os.environ["CSP_DEMO"] = "1"  # the demo's person keys are hashed with the public demo key
+    from demo.generator import generate_demo_inbox
+    from flows.monthly import monthly_flow
     from warehouse.config import load_settings
 
     settings = load_settings()
-    real = settings.real_dir
-    paths = [real / "ons" / name for name in (
-        "jtrim_csv_135_LSOA11_WD19_LAD19_EW_LU.csv", "jtrim_csv_056_WD19_LAD19_UK_LU.csv", "drkane_la_all_codes.csv",
-        "drkane_boundaries_lsoa_E07000110.geojson", "drkane_boundaries_lsoa11_E07000110.geojson")] + [real / "police_uk"]
-    ingest_flow(paths=[str(p) for p in paths])
+    settings.ensure_dirs()
+    print(f"Writing the demo inbox (Maidstone, as on 5 March 2018) to {settings.inbox} ...")
+    summary = generate_demo_inbox(settings.inbox, settings.real_dir, with_faults=args.with_faults)
+    files = sum(v["files"] for k, v in summary.items() if k != "faults")
+    print(f"  {files} files for {len([k for k in summary if k != 'faults'])} sources"
+          + (f", plus {len(summary['faults'])} broken files" if summary.get("faults") else ""))
+    print("Running the monthly flow ...")
+    result = monthly_flow(period="latest")
     print_run_summary(settings)
+    print_indicator_table(settings, result["plan_year"], "domestic_abuse")
+    print(f"\nPeriod: {result['period']}   Plan year: {result['plan_year']}")
     return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _quiet_prefect()
+    from flows.monthly import monthly_flow
+    from warehouse.config import load_settings
+
+    settings = load_settings(area=args.area)
+    result = monthly_flow(period=args.period or "latest", plan_year=args.plan_year, area=settings.area)
+    _print_report([line for line in result["outcomes"] if not line.startswith("unchanged")])
+    print_run_summary(settings)
+    print(f"\nPeriod: {result['period']}   Plan year: {result['plan_year']}")
+    return 0
+
+
+def print_indicator_table(settings, plan_year: str, priority_id: str) -> None:
+    """The latest 12-month values of one priority's indicators, as a short table."""
+    from warehouse.publish import connect_read_only
+
+    with connect_read_only(settings.warehouse_path) as con:
+        rows = con.execute("""
+            with latest as (
+                select indicator_id, max(period_end) as period_end from marts.indicator_values
+                where plan_year = ? and priority_id = ? and area_code = ? and period_type = '12m' group by all
+            )
+            select catalogue.outcome_statement, catalogue.label, values.period_end, values.value, values.previous_value,
+                   values.change_pct, values.aim, values.status
+            from marts.indicator_values as values
+            inner join latest using (indicator_id, period_end)
+            inner join marts.indicator_catalogue as catalogue
+                on catalogue.plan_year = values.plan_year and catalogue.priority_id = values.priority_id
+                and catalogue.outcome_id = values.outcome_id and catalogue.indicator_id = values.indicator_id
+            where values.plan_year = ? and values.priority_id = ? and values.area_code = ? and values.period_type = '12m'
+            order by values.outcome_id, catalogue.kind, values.indicator_id
+        """, [plan_year, priority_id, settings.area] * 2).fetchall()
+    if not rows:
+        return
+    print(f"\n{priority_id}: {rows[0][0]}")
+    print(f"  {'indicator':<62} {'12 months to':>12} {'value':>9} {'previous':>9} {'change':>8}  {'aim':<8} status")
+    for _, label, end, value, previous, change_pct, aim, status in rows:
+        shown = f"{value:,.1f}" if value is not None and value != int(value) else (f"{value:,.0f}" if value is not None else "-")
+        before = f"{previous:,.1f}" if previous is not None and previous != int(previous) else (f"{previous:,.0f}" if previous is not None else "-")
+        change = f"{change_pct:+.1f}%" if change_pct is not None else "-"
+        print(f"  {label[:62]:<62} {end:%b %Y}:>12 {shown:>9} {before:>9} {change:>8}  {aim:<8} {status}".replace(":>12", ""))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,8 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--source")
     validate.set_defaults(func=cmd_validate)
 
-    demo = sub.add_parser("demo", help="build the demo warehouse")
+    demo = sub.add_parser("demo", help="generate the demo inbox (Maidstone, March 2018) and run the monthly flow")
+    demo.add_argument("--with-faults", action="store_true", help="add a handful of broken files to show quarantine")
     demo.set_defaults(func=cmd_demo)
+
+    run = sub.add_parser("run", help="the monthly run: ingest the inbox, transforms, indicators, reports")
+    run.add_argument("--period", help="YYYY-MM to report (default: the latest month every required source covers)")
+    run.add_argument("--plan-year", help="plan year, e.g. 2018-19 (default: the latest plan)")
+    run.add_argument("--area", help="district code (default $CSP_AREA or E07000110)")
+    run.set_defaults(func=cmd_run)
 
     status = sub.add_parser("status", help="what is loaded and refused, per source and period")
     status.add_argument("--area")

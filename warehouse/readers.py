@@ -12,6 +12,7 @@ import difflib
 import io
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,7 +215,21 @@ def _duckdb_read(path: Path, spec: SourceSpec, headers: list[str]) -> tuple[pd.D
     """Parse the whole CSV with DuckDB (all text), collecting malformed rows with their row numbers."""
     by_header = {column.header: column.name for column in spec.columns}
     columns = {f"c{i}": "VARCHAR" for i in range(len(headers))}
-    con = duckdb.connect()
+    with _reader_lock:
+        return _duckdb_read_locked(path, headers, by_header, columns)
+
+
+_reader_lock = threading.Lock()
+_reader_con: duckdb.DuckDBPyConnection | None = None
+
+
+def _duckdb_read_locked(path: Path, headers: list[str], by_header: dict[str, str], columns: dict[str, str]):
+    # One in-memory connection serves every read: opening one per file costs more than the read.
+    global _reader_con
+    if _reader_con is None:
+        _reader_con = duckdb.connect()
+    con = _reader_con
+    con.execute("drop table if exists reject_errors; drop table if exists reject_scans")
     try:
         relation = con.execute(
             "select * from read_csv(?, header = true, columns = ?, delim = ',', quote = '\"', "
@@ -228,8 +243,6 @@ def _duckdb_read(path: Path, spec: SourceSpec, headers: list[str]) -> tuple[pd.D
         ).fetchall()
     except duckdb.Error as error:
         return pd.DataFrame(), [Issue(rule="unreadable_csv", message=f"the file cannot be parsed as CSV: {str(error).splitlines()[0]}")]
-    finally:
-        con.close()
     issues: list[Issue] = []
     for line, error_type, error_message in rejects[:50]:
         kind = {"MISSING COLUMNS": "has too few fields", "TOO MANY COLUMNS": "has too many fields",

@@ -80,6 +80,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, catalogue: SourceCatalogue) ->
         con.execute(f"create schema if not exists {schema}")
     for statement in AUDIT_DDL:
         con.execute(statement)
+    # Staging reads, per source and period, only the latest loaded file (revisions supersede).
+    con.execute("""create or replace macro audit.latest_files(source_name) as table
+                   select period, max(file_id) as file_id from audit.file_periods
+                   where source = source_name group by period""")
     for table, comment in COMMENTS.items():
         con.execute(f"comment on table {table} is '{comment}'")
     for spec in catalogue:

@@ -50,14 +50,9 @@ def period_index(text: object, grain: str) -> int | None:
 
 
 def period_indices(values: pd.Series, grain: str) -> pd.Series:
-    """Vectorised period_index over a column of text."""
-    text = values.astype("string")
-    year = pd.to_numeric(text.str.slice(0, 4).where(text.str.match(r"^\d{4}"), None), errors="coerce")
-    if grain == "year":
-        return year.astype("Int64")
-    month = pd.to_numeric(text.str.slice(5, 7).where(text.str.match(r"^\d{4}-\d{2}"), None), errors="coerce")
-    month = month.where((month >= 1) & (month <= 12))
-    return (year * 12 + month - 1).astype("Int64")
+    """period_index over a column of text (a file holds few distinct periods: map each once)."""
+    lookup = {value: period_index(value, grain) for value in pd.unique(values)}
+    return pd.array([lookup[value] for value in values], dtype="Int64")
 
 
 def period_label(index: int, grain: str) -> str:

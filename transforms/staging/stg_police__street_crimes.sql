@@ -1,18 +1,11 @@
 -- Grain: one row per police.uk street-level crime or ASB incident, latest file per month only.
 -- Typed, with district and ward placed through reference.lsoa_placements (2011 and 2021 LSOAs).
-with latest_files as (
-    select period, max(file_id) as file_id
-    from audit.file_periods
-    where source = 'police_street'
-    group by all
-),
-
-source as (
+with source as (
     select raw_rows.*
     from raw.police_street as raw_rows
-    inner join latest_files
-        on raw_rows._file_id = latest_files.file_id
-        and raw_rows.month = latest_files.period
+    inner join audit.latest_files('police_street') as latest
+        on raw_rows._file_id = latest.file_id
+        and raw_rows.month = latest.period
 ),
 
 typed as (

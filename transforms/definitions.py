@@ -1,0 +1,218 @@
+"""Indicator definitions (transforms/indicators/*.yml), recording changes and OBA plans (plans/*.yml),
+each checked by a typed model: unknown keys fail, references must resolve."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ROOT = Path(__file__).resolve().parents[1]
+INDICATORS_DIR = ROOT / "transforms" / "indicators"
+PLANS_DIR = ROOT / "plans"
+RECORDING_CHANGES_FILE = ROOT / "transforms" / "recording_changes.yml"
+
+Method = Literal["count", "rate", "proportion", "mean", "survey_share"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MeasureRef(_Strict):
+    """A measure of a mart (marts.monthly_measures holds them all in long form)."""
+
+    mart: str
+    measure: str
+
+
+class Denominator(_Strict):
+    mart: str | None = None
+    measure: str | None = None
+    population: Literal["all", "16_plus"] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Denominator":
+        if (self.measure is None) == (self.population is None):
+            raise ValueError("a denominator is either a mart measure or a population, not both or neither")
+        if self.measure is not None and self.mart is None:
+            raise ValueError("a measure denominator needs its mart")
+        return self
+
+
+class SurveyRef(_Strict):
+    question_id: str
+    answer_group: str
+
+
+class IndicatorDefinition(_Strict):
+    """One indicator, fully described as data."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    definition: str
+    sources: tuple[str, ...]
+    numerator: MeasureRef | None = None
+    denominator: Denominator | None = None
+    survey: SurveyRef | None = None
+    method: Method
+    multiplier: float = 1
+    ci_method: Literal["poisson", "wilson", "t", "survey_wilson", "none"]
+    unit: str
+    breakdowns: tuple[Literal["ward"], ...] = ()
+    recording_changes: tuple[str, ...] = ()
+    rebase_dates: tuple[date, ...] = ()
+    caveats: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "IndicatorDefinition":
+        if self.method == "survey_share":
+            if self.survey is None or self.numerator is not None:
+                raise ValueError(f"{self.id}: a survey_share indicator names survey (question, answer group) and no numerator")
+            return self
+        if self.numerator is None:
+            raise ValueError(f"{self.id}: numerator is required")
+        if self.method == "proportion" and (self.denominator is None or self.denominator.measure is None):
+            raise ValueError(f"{self.id}: a proportion needs a measure denominator")
+        if self.method == "rate" and (self.denominator is None or self.denominator.population is None):
+            raise ValueError(f"{self.id}: a rate needs a population denominator")
+        if self.method in {"count", "mean"} and self.denominator is not None:
+            raise ValueError(f"{self.id}: a {self.method} has no denominator")
+        return self
+
+
+class RecordingChange(_Strict):
+    id: str
+    date: date
+    title: str
+    description: str
+    source: str
+
+
+class Lead(_Strict):
+    name: str
+    agency: str
+
+
+class PlanIndicator(_Strict):
+    """An indicator as a plan uses it: the aim (and target) belong to the plan, not the definition."""
+
+    id: str
+    label: str
+    data_source: str
+    aim: Literal["increase", "decrease"]
+    target: float | None = None
+    kind: Literal["indicator", "performance_measure"] = "indicator"
+    tag: Literal["how_much", "how_well", "better_off"] | None = None
+    draft: bool = False
+
+
+class Outcome(_Strict):
+    id: str
+    statement: str
+    draft: bool = False
+    indicators: tuple[PlanIndicator, ...] = ()
+    note: str | None = None
+
+
+class Priority(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    kind: Literal["priority", "cross_cutting"]
+    leads: tuple[Lead, ...] = ()
+    outcomes: tuple[Outcome, ...]
+
+
+class Plan(_Strict):
+    plan_year: str = Field(pattern=r"^\d{4}-\d{2}$")
+    partnership: str
+    area_code: str
+    title: str
+    starts: date
+    ends: date
+    priorities: tuple[Priority, ...]
+
+    @model_validator(mode="after")
+    def _unique(self) -> "Plan":
+        ids = [p.id for p in self.priorities]
+        if len(ids) != len(set(ids)):
+            raise ValueError("priority ids must be unique")
+        outcome_ids = [o.id for p in self.priorities for o in p.outcomes]
+        if len(outcome_ids) != len(set(outcome_ids)):
+            raise ValueError("outcome ids must be unique")
+        return self
+
+    def entries(self):
+        """(priority, outcome, plan indicator) for every indicator of the plan."""
+        for priority in self.priorities:
+            for outcome in priority.outcomes:
+                for indicator in outcome.indicators:
+                    yield priority, outcome, indicator
+
+
+def _load_yaml(path: Path) -> object:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_indicators(folder: Path | None = None) -> dict[str, IndicatorDefinition]:
+    folder = folder or INDICATORS_DIR
+    out: dict[str, IndicatorDefinition] = {}
+    for path in sorted(folder.glob("*.yml")):
+        try:
+            definition = IndicatorDefinition.model_validate(_load_yaml(path))
+        except Exception as error:
+            raise ValueError(f"indicator definition {path.name}: {error}") from error
+        if definition.id != path.stem:
+            raise ValueError(f"indicator definition {path.name}: id '{definition.id}' must equal the file name")
+        out[definition.id] = definition
+    return out
+
+
+def load_recording_changes(path: Path | None = None) -> dict[str, RecordingChange]:
+    data = _load_yaml(path or RECORDING_CHANGES_FILE) or {}
+    changes = [RecordingChange.model_validate(item) for item in data.get("recording_changes", [])]
+    return {change.id: change for change in changes}
+
+
+def load_plan(path: Path) -> Plan:
+    try:
+        return Plan.model_validate(_load_yaml(path))
+    except Exception as error:
+        raise ValueError(f"plan {path.name}: {error}") from error
+
+
+def load_plans(folder: Path | None = None) -> dict[str, Plan]:
+    plans = [load_plan(path) for path in sorted((folder or PLANS_DIR).glob("*.yml"))]
+    return {plan.plan_year: plan for plan in plans}
+
+
+@lru_cache(maxsize=1)
+def project_definitions() -> tuple[dict[str, IndicatorDefinition], dict[str, RecordingChange], dict[str, Plan]]:
+    """Indicators, recording changes and plans of the project, cross-checked."""
+    indicators = load_indicators()
+    changes = load_recording_changes()
+    plans = load_plans()
+    check_references(indicators, changes, plans)
+    return indicators, changes, plans
+
+
+def check_references(indicators, changes, plans) -> None:
+    from warehouse.sources import catalogue
+
+    sources = set(catalogue().sources)
+    for definition in indicators.values():
+        for source in definition.sources:
+            if source not in sources:
+                raise ValueError(f"indicator {definition.id}: unknown source '{source}'")
+        for change in definition.recording_changes:
+            if change not in changes:
+                raise ValueError(f"indicator {definition.id}: unknown recording change '{change}'")
+    for plan in plans.values():
+        for _, _, entry in plan.entries():
+            if entry.id not in indicators:
+                raise ValueError(f"plan {plan.plan_year}: indicator '{entry.id}' has no definition in transforms/indicators/")

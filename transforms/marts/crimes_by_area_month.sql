@@ -1,0 +1,71 @@
+-- Grain: one row per area (district or ward) x month, police.uk street-level crime and ASB counts.
+-- Every district seen in the force's files; wards where the LSOA could be placed. Zero-filled for loaded months.
+with crimes as (
+    select * from staging.stg_police__street_crimes where lad_code is not null
+),
+
+months as (
+    select month from staging.stg_audit__loaded_periods where source = 'police_street'
+),
+
+areas as (
+    select distinct lad_code as area_code, 'district' as area_type, lad_code as district_code from crimes
+    union all
+    select wards.ward_code, 'ward', wards.lad_code
+    from staging.stg_reference__wards as wards
+    where wards.lad_code in (select lad_code from crimes)
+),
+
+counted as (
+    select
+        lad_code as area_code,
+        'district' as area_type,
+        month,
+        count(*) filter (where is_asb) as asb_incidents,
+        count(*) filter (where not is_asb) as all_crimes,
+        count(*) filter (where crime_type = 'Drugs') as drug_offences,
+        count(*) filter (where crime_type = 'Violence and sexual offences') as vatp_offences,
+        count(*) filter (where crime_type = 'Burglary') as burglary_offences,
+        count(*) filter (where crime_type = 'Possession of weapons') as weapons_offences,
+        count(*) filter (where crime_type = 'Public order') as public_order_offences,
+    from crimes
+    group by all
+    union all by name
+    select
+        ward_code as area_code,
+        'ward' as area_type,
+        month,
+        count(*) filter (where is_asb) as asb_incidents,
+        count(*) filter (where not is_asb) as all_crimes,
+        count(*) filter (where crime_type = 'Drugs') as drug_offences,
+        count(*) filter (where crime_type = 'Violence and sexual offences') as vatp_offences,
+        count(*) filter (where crime_type = 'Burglary') as burglary_offences,
+        count(*) filter (where crime_type = 'Possession of weapons') as weapons_offences,
+        count(*) filter (where crime_type = 'Public order') as public_order_offences,
+    from crimes
+    where ward_code is not null
+    group by all
+),
+
+final as (
+    select
+        areas.area_code,
+        areas.area_type,
+        areas.district_code,
+        months.month,
+        coalesce(counted.asb_incidents, 0) as asb_incidents,
+        coalesce(counted.all_crimes, 0) as all_crimes,
+        coalesce(counted.drug_offences, 0) as drug_offences,
+        coalesce(counted.vatp_offences, 0) as vatp_offences,
+        coalesce(counted.burglary_offences, 0) as burglary_offences,
+        coalesce(counted.weapons_offences, 0) as weapons_offences,
+        coalesce(counted.public_order_offences, 0) as public_order_offences,
+    from areas
+    cross join months
+    left join counted
+        on counted.area_code = areas.area_code
+        and counted.area_type = areas.area_type
+        and counted.month = months.month
+)
+
+select * from final

@@ -1,0 +1,66 @@
+"""audit.pipeline_runs: one row per run, so every published number traces to its inputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from warehouse.config import PROJECT_ROOT
+
+
+def git_commit() -> str:
+    """The commit of the code that ran (or 'unknown' outside a git checkout)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+                               capture_output=True, text=True, timeout=10)
+        if out.returncode == 0:
+            return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return "unknown"
+
+
+def input_files(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every file whose rows staging reads now (latest per source and period), with its sha256."""
+    rows = con.execute("""
+        select distinct files.file_id, files.source, files.file_name, files.sha256
+        from audit.files as files
+        inner join (select source, period, max(file_id) as file_id from audit.file_periods group by all) as latest
+            on latest.file_id = files.file_id
+        order by files.file_id
+    """).fetchall()
+    return [{"file_id": r[0], "source": r[1], "file": r[2], "sha256": r[3]} for r in rows]
+
+
+def record_run(con: duckdb.DuckDBPyConnection, *, run_id: str, flow_run_id: str | None, flow_name: str, period: str | None,
+               plan_year: str | None, area_code: str, config: dict, started_at: datetime, state: str,
+               failed_stages: list[str], stage_row_counts: dict) -> None:
+    con.execute("delete from audit.pipeline_runs where run_id = ?", [run_id])
+    con.execute(
+        "insert into audit.pipeline_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, flow_run_id, flow_name, period, plan_year, area_code, git_commit(), json.dumps(config, default=str),
+         started_at, datetime.now(), state, failed_stages, json.dumps(stage_row_counts, default=str),
+         json.dumps(input_files(con))],
+    )
+
+
+def latest_common_period(con: duckdb.DuckDBPyConnection, sources: list[str]) -> str | None:
+    """The latest month that every one of these (monthly) sources has delivered."""
+    if not sources:
+        return None
+    rows = con.execute("""
+        select source, max(period) from audit.file_periods
+        where length(period) = 7 and source in (select unnest(?::varchar[]))
+        group by all""", [sources]).fetchall()
+    found = {source: period for source, period in rows}
+    if not found:
+        return None
+    return min(found.values())
+
+
+__all__ = ["git_commit", "input_files", "record_run", "latest_common_period", "Path"]
