@@ -265,13 +265,16 @@ def _read_xlsx(parsed: ParsedFile, catalogue: SourceCatalogue) -> ParsedFile:
         return parsed
     candidates = []
     for sheet_name, sheet in sheets.items():
-        for position in range(min(XLSX_HEADER_SEARCH_ROWS, len(sheet))):
+        # The header may sit under a title block; a second header-like row anywhere makes it ambiguous.
+        for position in range(len(sheet)):
             cells = [str(v).strip() for v in sheet.iloc[position].tolist() if isinstance(v, str) and v.strip()]
             if not cells:
                 continue
             spec = parsed.source or catalogue.recognise(cells, path.name)
             if spec is not None and len(set(cells) & set(spec.headers)) >= max(2, int(0.6 * len(spec.headers))):
                 candidates.append((sheet_name, position, spec, cells))
+            elif position >= XLSX_HEADER_SEARCH_ROWS and not candidates:
+                break
     if not candidates:
         parsed.source = parsed.source or _by_name(catalogue, path.name)
         parsed.issues.append(Issue(rule="header_not_found", message=(

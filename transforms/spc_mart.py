@@ -1,0 +1,236 @@
+"""marts.indicator_spc and marts.indicator_spc_summary: Making Data Count XmR for every plan indicator.
+
+Input is marts.indicator_values (period_type 'month', district and ward rows). One series per
+plan_year × priority_id × indicator_id × area_code: the aim and target come from the plan entry
+(an indicator can sit in several priorities with different aims, so priority_id is part of the
+key; a repeat of the same indicator in another outcome of the same priority is the same series).
+
+Each series is reindexed to a complete monthly range from its first to its last month; months
+with no row (or a NULL value) stay NULL — gaps, never zeros — and carry no point_type.
+
+Rebasing: the dates of the indicator's declared recording changes (transforms/recording_changes.yml)
+plus the analyst's per-indicator `rebase_dates`. A date on the 1st starts a new group from that
+month; a mid-month date starts it from the next month (the month it falls in mixes both recording
+practices, and this is also how `transforms.spc.rebase_groups_for` cuts). Only dates after the
+first month and up to the last month of the series are used, and dates that land on the same
+month count once (two changes on 2017-04-01 are one rebase, not an empty group).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
+from transforms.spc import SpcPoint, SpcSettings, assurance_icon, rebase_groups_for, variation_icon, xmr
+
+__all__ = ["SPC_COLUMNS", "SUMMARY_COLUMNS", "build_spc", "effective_rebase_months", "plan_entries"]
+
+Definitions = tuple[dict[str, IndicatorDefinition], dict[str, RecordingChange], dict[str, Plan]]
+
+SPC_COLUMNS = [
+    "plan_year", "priority_id", "indicator_id", "area_type", "area_code", "month", "value",
+    "rebase_group", "rebase_date", "centre", "upper_limit", "lower_limit", "upper_2sigma",
+    "lower_2sigma", "moving_range", "point_type", "rule", "direction", "trial", "aim", "target",
+]
+SUMMARY_COLUMNS = [
+    "plan_year", "priority_id", "indicator_id", "area_type", "area_code", "plan_order", "label",
+    "data_source", "aim", "first_month", "last_month", "last_value", "last_point_type",
+    "variation_icon", "assurance_icon", "target", "trial", "points_in_last_group", "rebase_dates",
+]
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """What SPC needs from one plan indicator: the key, its aim, target and wording."""
+
+    plan_year: str
+    priority_id: str
+    indicator_id: str
+    aim: str
+    target: float | None
+    label: str
+    data_source: str
+    order: int
+
+
+def plan_entries(plans: dict[str, Plan]) -> dict[tuple[str, str, str], PlanEntry]:
+    """Plan entries keyed by (plan_year, priority_id, indicator_id); the first occurrence wins."""
+    out: dict[tuple[str, str, str], PlanEntry] = {}
+    for plan in plans.values():
+        for order, (priority, _, entry) in enumerate(plan.entries()):
+            key = (plan.plan_year, priority.id, entry.id)
+            # The same indicator in two outcomes of one priority is one series with one aim.
+            out.setdefault(key, PlanEntry(plan.plan_year, priority.id, entry.id, entry.aim,
+                                          entry.target, entry.label, entry.data_source, order))
+    return out
+
+
+def _effective_month(day: dt.date) -> dt.date:
+    """First month wholly under the new practice: the same month on the 1st, else the next."""
+    if day.day == 1:
+        return day
+    return dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def effective_rebase_months(definition: IndicatorDefinition | None,
+                            changes: dict[str, RecordingChange]) -> list[dt.date]:
+    """Sorted, distinct month starts at which the indicator's SPC limits are rebased."""
+    if definition is None:
+        return []
+    dates = [changes[c].date for c in definition.recording_changes if c in changes]
+    dates += list(definition.rebase_dates)
+    return sorted({_effective_month(d) for d in dates})
+
+
+def _read_monthly(con: duckdb.DuckDBPyConnection, area_types: tuple[str, ...]) -> pd.DataFrame:
+    """Monthly values per plan key and area (one row per month even if several outcomes repeat it)."""
+    placeholders = ", ".join("?" for _ in area_types)
+    frame = con.execute(f"""
+        select plan_year, priority_id, indicator_id, area_type, area_code,
+               period_start as month, any_value(value) as value
+        from marts.indicator_values
+        where period_type = 'month' and area_type in ({placeholders})
+        group by all
+        order by plan_year, priority_id, indicator_id, area_type, area_code, month
+    """, list(area_types)).df()
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame
+
+
+def _none(x: float | None) -> float | None:
+    """NaN → None so the frame holds real NULLs."""
+    return None if x is None or (isinstance(x, float) and np.isnan(x)) else x
+
+
+def build_spc(
+    con: duckdb.DuckDBPyConnection,
+    settings: SpcSettings | None = None,
+    *,
+    definitions: Definitions | None = None,
+    area_types: tuple[str, ...] = ("district", "ward"),
+) -> dict[str, int]:
+    """Write marts.indicator_spc and marts.indicator_spc_summary; return their row counts."""
+    settings = settings or SpcSettings()
+    indicators, changes, plans = definitions or project_definitions()
+    entries = plan_entries(plans)
+    monthly = _read_monthly(con, area_types)
+
+    columns: dict[str, list] = {name: [] for name in SPC_COLUMNS}
+    summary: list[dict] = []
+    keys = ["plan_year", "priority_id", "indicator_id", "area_type", "area_code"]
+    for (plan_year, priority_id, indicator_id, area_type, area_code), frame in monthly.groupby(
+            keys, sort=True):
+        entry = entries.get((plan_year, priority_id, indicator_id))
+        if entry is None:
+            continue  # values of a plan entry that no longer exists: nothing to judge them by
+        series = frame.set_index("month")["value"]
+        months = pd.date_range(series.index.min(), series.index.max(), freq="MS")
+        # reindex, never fillna: an undelivered month is a gap for the XmR rules.
+        values = [_none(float(v)) for v in series.reindex(months).to_numpy(dtype=float)]
+        month_dates = [m.date() for m in months]
+        first, last = month_dates[0], month_dates[-1]
+        cuts = [d for d in effective_rebase_months(indicators.get(indicator_id), changes)
+                if first < d <= last]
+        groups = rebase_groups_for(month_dates, cuts)
+        points = xmr(values, entry.aim, groups, settings, entry.target)
+        starts = [None, *cuts]  # group g > 0 starts at cuts[g - 1]; group 0 was never rebased
+        _append_points(columns, points, month_dates, starts, entry, area_type, area_code)
+        summary.append(_summary_row(points, month_dates, cuts, entry, area_type, area_code))
+
+    _write_spc(con, pd.DataFrame(columns, columns=SPC_COLUMNS))
+    _write_summary(con, pd.DataFrame(summary, columns=SUMMARY_COLUMNS))
+    return {"indicator_spc": len(columns["month"]), "indicator_spc_summary": len(summary)}
+
+
+def _append_points(columns: dict[str, list], points: list[SpcPoint], months: list[dt.date],
+                   starts: list[dt.date | None], entry: PlanEntry, area_type: str,
+                   area_code: str) -> None:
+    """Add one series' points to the column lists (plain attribute reads: asdict is slow)."""
+    for month, p in zip(months, points, strict=True):
+        row = {
+            "plan_year": entry.plan_year, "priority_id": entry.priority_id,
+            "indicator_id": entry.indicator_id, "area_type": area_type, "area_code": area_code,
+            "month": month, "value": p.value, "rebase_group": p.rebase_group,
+            "rebase_date": starts[p.rebase_group], "centre": p.centre,
+            "upper_limit": p.upper_limit, "lower_limit": p.lower_limit,
+            "upper_2sigma": p.upper_2sigma, "lower_2sigma": p.lower_2sigma,
+            "moving_range": p.moving_range, "point_type": p.point_type, "rule": p.rule,
+            "direction": p.direction, "trial": p.trial, "aim": entry.aim, "target": entry.target,
+        }
+        for name, value in row.items():
+            columns[name].append(value)
+
+
+def _summary_row(points: list[SpcPoint], months: list[dt.date], cuts: list[dt.date],
+                 entry: PlanEntry, area_type: str, area_code: str) -> dict:
+    """Icons and latest value of one series."""
+    present = [i for i, p in enumerate(points) if p.value is not None]
+    last = present[-1] if present else None
+    last_group = points[-1].rebase_group
+    return {
+        "plan_year": entry.plan_year, "priority_id": entry.priority_id,
+        "indicator_id": entry.indicator_id, "area_type": area_type, "area_code": area_code,
+        "plan_order": entry.order, "label": entry.label, "data_source": entry.data_source,
+        "aim": entry.aim, "first_month": months[0],
+        "last_month": months[last] if last is not None else None,
+        "last_value": points[last].value if last is not None else None,
+        "last_point_type": points[last].point_type if last is not None else None,
+        "variation_icon": variation_icon(points),
+        "assurance_icon": assurance_icon(points, entry.target, entry.aim),
+        "target": entry.target,
+        # The judgement is about the current process, so trial refers to the last group.
+        "trial": points[-1].trial,
+        "points_in_last_group": sum(1 for p in points
+                                    if p.rebase_group == last_group and p.value is not None),
+        "rebase_dates": [d.isoformat() for d in cuts],
+    }
+
+
+def _write_spc(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
+    """marts.indicator_spc with explicit types (an empty frame must still give typed columns)."""
+    con.execute("create schema if not exists marts")
+    con.register("indicator_spc_frame", frame)
+    con.execute("""
+        create or replace table marts.indicator_spc as
+        select
+            plan_year::varchar as plan_year, priority_id::varchar as priority_id,
+            indicator_id::varchar as indicator_id, area_type::varchar as area_type,
+            area_code::varchar as area_code, month::date as month, value::double as value,
+            rebase_group::integer as rebase_group, rebase_date::date as rebase_date,
+            centre::double as centre, upper_limit::double as upper_limit,
+            lower_limit::double as lower_limit, upper_2sigma::double as upper_2sigma,
+            lower_2sigma::double as lower_2sigma, moving_range::double as moving_range,
+            point_type::varchar as point_type, rule::varchar as rule,
+            direction::integer as direction, trial::boolean as trial, aim::varchar as aim,
+            target::double as target
+        from indicator_spc_frame
+        order by plan_year, priority_id, indicator_id, area_type, area_code, month
+    """)
+    con.unregister("indicator_spc_frame")
+
+
+def _write_summary(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
+    """marts.indicator_spc_summary with explicit types."""
+    con.register("indicator_spc_summary_frame", frame)
+    con.execute("""
+        create or replace table marts.indicator_spc_summary as
+        select
+            plan_year::varchar as plan_year, priority_id::varchar as priority_id,
+            indicator_id::varchar as indicator_id, area_type::varchar as area_type,
+            area_code::varchar as area_code, plan_order::integer as plan_order,
+            label::varchar as label, data_source::varchar as data_source, aim::varchar as aim,
+            first_month::date as first_month, last_month::date as last_month,
+            last_value::double as last_value, last_point_type::varchar as last_point_type,
+            variation_icon::varchar as variation_icon, assurance_icon::varchar as assurance_icon,
+            target::double as target, trial::boolean as trial,
+            points_in_last_group::integer as points_in_last_group,
+            rebase_dates::varchar[] as rebase_dates
+        from indicator_spc_summary_frame
+        order by plan_year, priority_id, indicator_id, area_type, area_code
+    """)
+    con.unregister("indicator_spc_summary_frame")
