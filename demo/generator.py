@@ -1555,6 +1555,18 @@ def generate_demo_inbox(inbox: Path, real_dir: Path, with_faults: bool = False,
     return result
 
 
+def generate_reference_inbox(inbox: Path, real_dir: Path, seed: int = 20180305) -> dict:
+    """Only the reference files: the ONS lookups (real, copied) and the population estimates
+    (synthetic, 2013-2025, every Kent district + Maidstone wards) - for runs on real police.uk files."""
+    inbox = Path(inbox)
+    inbox.mkdir(parents=True, exist_ok=True)
+    summary = _Summary()
+    geo = _Geo(Path(real_dir), _rng(seed, "geo"))
+    _gen_population(inbox, geo, seed, summary)
+    _copy_reference(inbox, Path(real_dir), summary)
+    return {s: dict(summary[s]) for s in SOURCE_ORDER if s in summary}
+
+
 if __name__ == "__main__":  # pragma: no cover - convenience: python -m demo.generator OUT
     import sys
     import time

@@ -398,18 +398,52 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: pd.DataFrame) -> 
     con.unregister("catalogue_frame")
 
 
-def run_engine(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, int]:
-    """Compute and write indicator_values and indicator_catalogue; returns row counts."""
+def wards_of(con: duckdb.DuckDBPyConnection, districts: list[str]) -> set[str]:
+    if not districts:
+        return set()
+    rows = con.execute("select ward_code from staging.stg_reference__wards where lad_code in (select unnest(?::varchar[]))",
+                       [list(districts)]).fetchall()
+    return {row[0] for row in rows}
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]).fetchone()[0])
+
+
+def compute_values(con: duckdb.DuckDBPyConnection, districts: list[str] | None, ward_districts: list[str]) -> pd.DataFrame:
+    """indicator_values rows for these districts (None = every district with data) and the wards of ward_districts."""
     indicators, changes, plans = project_definitions()
     measures, populations = load_inputs(con)
-    wanted = {entry.id for plan in plans.values() for _, _, entry in plan.entries()} | set(indicators)
-    ward_areas = set(con.execute("select ward_code from staging.stg_reference__wards where lad_code = ?", [area_code]).df()["ward_code"])
-    base = compute_base_values(measures, populations, indicators, changes, wanted, {area_code})
-    base = base[(base["area_type"] == "district") | base["area_code"].isin(ward_areas)] if not base.empty else base
-    values = attach_plan(base, plans, ward_areas) if not base.empty else pd.DataFrame(columns=VALUE_COLUMNS)
+    ward_areas = wards_of(con, ward_districts)
+    keep = (measures["area_type"] == "ward") & measures["area_code"].isin(ward_areas)
+    if districts is None:
+        keep |= measures["area_type"] == "district"
+    else:
+        keep |= (measures["area_type"] == "district") & measures["area_code"].isin(districts)
+    measures = measures[keep]
+    wanted = {entry.id for plan in plans.values() for _, _, entry in plan.entries()}
+    base = compute_base_values(measures, populations, indicators, changes, wanted, set(ward_districts))
+    frames = [attach_plan(base, plans, ward_areas)] if not base.empty else []
+    if _table_exists(con, "marts", "survey_estimates"):
+        from survey.indicators import survey_indicator_rows
+
+        survey_rows = survey_indicator_rows(con, plans, indicators)
+        if districts is not None and len(survey_rows):
+            survey_rows = survey_rows[survey_rows["area_code"].isin(districts)]
+        if len(survey_rows):
+            frames.append(survey_rows[VALUE_COLUMNS])
+    if not frames:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[VALUE_COLUMNS]
+
+
+def run_engine(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, int]:
+    """Compute and write indicator_values (every district with data, wards of the CSP) and the catalogue."""
+    indicators, _, plans = project_definitions()
+    values = compute_values(con, None, [area_code])
     write_values(con, values)
     write_catalogue(con, catalogue_frame(indicators, plans))
     return {"indicator_values": len(values), "indicators": int(values["indicator_id"].nunique()) if len(values) else 0}
 
 
-__all__ = ["Window", "count_change_p_values", "crosses", "run_engine", "series_rows", "status_for", "windows_for"]
+__all__ = ["Window", "compute_values", "count_change_p_values", "crosses", "run_engine", "series_rows", "status_for", "windows_for"]

@@ -112,11 +112,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.monthly import monthly_flow
     from warehouse.config import load_settings
 
+    if args.area and (args.area == "all-in-force" or "," in args.area):
+        from flows.force import force_flow
+
+        settings = load_settings()
+        result = force_flow(areas=args.area, period=args.period or "latest", plan_year=args.plan_year,
+                            use_deployments=args.use_deployments)
+        for item in result["results"]:
+            rows = item["rows"] if item["rows"] is not None else "(run by a worker)"
+            print(f"  area {item['area']}: {rows} indicator rows")
+        print(f"\n{len(result['areas'])} areas; peer rows: {result['peers'].get('indicator_peers', 0):,}; "
+              f"period {result['period']}; warehouse {settings.warehouse_path}")
+        return 0
     settings = load_settings(area=args.area)
     result = monthly_flow(period=args.period or "latest", plan_year=args.plan_year, area=settings.area)
     _print_report([line for line in result["outcomes"] if not line.startswith("unchanged")])
     print_run_summary(settings)
     print(f"\nPeriod: {result['period']}   Plan year: {result['plan_year']}")
+    return 0
+
+
+def cmd_reference(args: argparse.Namespace) -> int:
+    from demo.generator import generate_reference_inbox
+    from warehouse.config import load_settings
+
+    settings = load_settings()
+    summary = generate_reference_inbox(settings.inbox, settings.real_dir)
+    for source, counts in summary.items():
+        print(f"  {source:<30} {counts['files']:>3} files {counts['rows']:>8,} rows -> {settings.inbox / source}")
+    print("Population estimates are synthetic (no ONS mid-year estimates are available offline); "
+          "replace inbox/reference_population/ with real ones when you have them.")
     return 0
 
 
@@ -173,8 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the monthly run: ingest the inbox, transforms, indicators, reports")
     run.add_argument("--period", help="YYYY-MM to report (default: the latest month every required source covers)")
     run.add_argument("--plan-year", help="plan year, e.g. 2018-19 (default: the latest plan)")
-    run.add_argument("--area", help="district code (default $CSP_AREA or E07000110)")
+    run.add_argument("--area", help="district code (default $CSP_AREA or E07000110); 'all-in-force' or a comma list "
+                                    "runs one flow run per area concurrently, then peer comparison")
+    run.add_argument("--use-deployments", action="store_true",
+                     help="with several areas: start each area through the csp-area deployment (workers pick them up)")
     run.set_defaults(func=cmd_run)
+
+    reference = sub.add_parser("reference", help="put the ONS lookups and population estimates in the inbox")
+    reference.set_defaults(func=cmd_reference)
 
     status = sub.add_parser("status", help="what is loaded and refused, per source and period")
     status.add_argument("--area")

@@ -1,0 +1,121 @@
+"""Peer comparison: each area's rate per 1,000 with CI against its peer group (marts.indicator_peers).
+
+For every police.uk-based count indicator of the plan and every rolling 12-month window: the area's
+rate = count / mid-year population × 1,000 (95% CI exact Poisson under 10, Byar from 10); the peer value
+is the group's pooled rate (Σ counts / Σ population × 1,000, as HMICFRS weights MSG averages); rank 1 is
+the lowest rate (ties share the lower rank); the Fingertips-style comparison sets the area's CI against
+the peer VALUE (higher / similar / lower), and the plan's aim turns it into better / worse / similar.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import yaml
+
+from transforms import stats
+from transforms.definitions import project_definitions
+
+PEER_GROUPS_FILE = Path(__file__).with_name("peer_groups.yml")
+PEER_COLUMNS = ["plan_year", "indicator_id", "aim", "peer_group", "period_type", "period_end", "area_code", "area_name",
+                "count", "population", "rate_per_1000", "ci_lower", "ci_upper", "peer_value", "peer_count",
+                "peer_population", "rank", "n_areas", "comparison", "judgement"]
+
+
+def compare_group(frame: pd.DataFrame, aim: str | None) -> pd.DataFrame:
+    """One window of one indicator for one peer group: frame has area_code, count, population."""
+    out = frame.copy()
+    valid = out["population"].notna() & (out["population"] > 0)
+    lower, upper = stats.poisson_count_ci(out["count"].to_numpy(dtype=float))
+    population = out["population"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["rate_per_1000"] = np.where(valid, out["count"] / population * 1000, np.nan)
+        out["ci_lower"] = np.where(valid, np.asarray(lower) / population * 1000, np.nan)
+        out["ci_upper"] = np.where(valid, np.asarray(upper) / population * 1000, np.nan)
+    pooled = out[valid]
+    peer_count, peer_population = float(pooled["count"].sum()), float(pooled["population"].sum())
+    peer_value = peer_count / peer_population * 1000 if peer_population else np.nan
+    out["peer_value"], out["peer_count"], out["peer_population"] = peer_value, peer_count, peer_population
+    out["rank"] = out["rate_per_1000"].rank(method="min").astype("Int64")
+    out["n_areas"] = int(valid.sum())
+    polarity = stats.aim_to_polarity(aim)
+    out["comparison"] = [stats.benchmark_judgement(lo, hi, peer_value, "none") for lo, hi in zip(out["ci_lower"], out["ci_upper"])]
+    out["judgement"] = [stats.benchmark_judgement(lo, hi, peer_value, polarity) for lo, hi in zip(out["ci_lower"], out["ci_upper"])]
+    return out
+
+
+def force_areas(con: duckdb.DuckDBPyConnection, min_share: float) -> list[str]:
+    """Districts that hold at least min_share of their force's placed police.uk rows."""
+    rows = con.execute("""
+        with counted as (
+            select falls_within, lad_code, count(*) as n from staging.stg_police__street_crimes
+            where lad_code is not null group by all
+        )
+        select lad_code from counted
+        qualify n >= ? * sum(n) over (partition by falls_within)
+        order by lad_code""", [min_share]).fetchall()
+    return [row[0] for row in rows]
+
+
+def load_groups(path: Path | None = None) -> dict:
+    return yaml.safe_load((path or PEER_GROUPS_FILE).read_text(encoding="utf-8"))
+
+
+def build_peers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Write marts.indicator_peers for every police.uk count indicator of every plan."""
+    indicators, _, plans = project_definitions()
+    config = load_groups()
+    members = {"force": force_areas(con, float(config.get("min_share", 0.01)))}
+    for name, group in config["groups"].items():
+        if group.get("rule") != "force":
+            members[name] = list(group["areas"])
+    names = dict(con.execute("select lad_code, lad_name from staging.stg_reference__districts").fetchall())
+    values = con.execute("""
+        select plan_year, indicator_id, aim, area_code, period_type, period_end, numerator
+        from marts.indicator_values
+        where area_type = 'district' and period_type = '12m'
+        qualify row_number() over (partition by plan_year, indicator_id, area_code, period_end order by priority_id) = 1
+    """).df()
+    populations = con.execute("select area_code, year, population from marts.population_by_area_year where area_type = 'district'").df()
+    police_uk = {i for i, d in indicators.items() if d.method == "count" and set(d.sources) == {"police_street"}}
+    values = values[values["indicator_id"].isin(police_uk)]
+    if values.empty:
+        _write(con, pd.DataFrame(columns=PEER_COLUMNS))
+        return {"indicator_peers": 0}
+    values["year"] = pd.to_datetime(values["period_end"]).dt.year
+    populations = populations.sort_values("year")
+    values = values.sort_values("year")
+    merged = pd.merge_asof(values, populations.rename(columns={"year": "pop_year"}), left_on="year", right_on="pop_year",
+                           by="area_code", direction="backward")
+    merged = merged.rename(columns={"numerator": "count"})
+    frames = []
+    for group, areas in members.items():
+        subset = merged[merged["area_code"].isin(areas)]
+        for (plan_year, indicator_id, period_end), window in subset.groupby(["plan_year", "indicator_id", "period_end"]):
+            compared = compare_group(window[["area_code", "count", "population", "aim", "period_type"]], window["aim"].iloc[0])
+            compared["plan_year"], compared["indicator_id"], compared["period_end"] = plan_year, indicator_id, period_end
+            compared["peer_group"] = group
+            frames.append(compared)
+    peers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PEER_COLUMNS)
+    peers["area_name"] = peers["area_code"].map(names)
+    _write(con, peers[PEER_COLUMNS])
+    return {"indicator_peers": len(peers), "force_areas": len(members["force"])}
+
+
+def _write(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
+    con.register("peers_frame", frame)
+    con.execute("""
+        create or replace table marts.indicator_peers as
+        select plan_year::varchar as plan_year, indicator_id::varchar as indicator_id, aim::varchar as aim,
+               peer_group::varchar as peer_group, period_type::varchar as period_type, period_end::date as period_end,
+               area_code::varchar as area_code, area_name::varchar as area_name, count::double as count,
+               population::double as population, rate_per_1000::double as rate_per_1000, ci_lower::double as ci_lower,
+               ci_upper::double as ci_upper, peer_value::double as peer_value, peer_count::double as peer_count,
+               peer_population::double as peer_population, rank::integer as rank, n_areas::integer as n_areas,
+               comparison::varchar as comparison, judgement::varchar as judgement
+        from peers_frame
+        order by plan_year, indicator_id, peer_group, period_end, rank""")
+    con.unregister("peers_frame")
