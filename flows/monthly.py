@@ -1,4 +1,13 @@
-"""Prefect flow: the monthly run — ingest the inbox, rebuild SQL layers, compute indicators, publish."""
+"""Prefect flow: the monthly run, stage by stage.
+
+discover → ingest (one transaction per file; a failing source does not stop the others) → SQL
+models → survey weighting → indicators → SPC → peers → record the run → PUBLISH (atomic replace) →
+quarantine refused files → reports and Prefect artifacts. Everything before publication happens in
+a side copy of the warehouse, so a run killed in any stage leaves the previous good warehouse
+published and the next run starts cleanly. A stage that fails after ingest is listed in
+audit.pipeline_runs.failed_stages and in the flow's final (failed) state; its tables are dropped
+rather than left stale.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from flows.hooks import on_failure_report
 from flows.ingest import build_sql_models, discover_files, load_files, quarantine_refused
 from transforms.definitions import project_definitions
 from transforms.documentation import apply_comments
@@ -18,15 +28,85 @@ from warehouse.config import load_settings
 from warehouse.pipeline import warehouse_for_writing
 from warehouse.runs import latest_common_period, record_run
 
+STAGE_TABLES = {
+    "survey": ["marts.survey_estimates", "marts.survey_differences", "marts.survey_wave_changes"],
+    "spc": ["marts.indicator_spc", "marts.indicator_spc_summary"],
+    "peers": ["marts.indicator_peers"],
+}
 
-@task(name="compute-indicators", cache_policy=NO_CACHE)
+
+class StagesFailed(RuntimeError):
+    """Raised at the end of a run in which some stages failed (what could be published, was)."""
+
+
+@task(name="build-survey", timeout_seconds=600, cache_policy=NO_CACHE)
+def build_survey(con, area: str) -> dict:
+    """Weight each survey wave to the population; survey estimates and differences."""
+    from survey.marts import build_survey_marts
+
+    return build_survey_marts(con, area)
+
+
+@task(name="compute-indicators", timeout_seconds=900, cache_policy=NO_CACHE)
 def compute_indicators(con, area: str) -> dict:
     """marts.indicator_values and marts.indicator_catalogue from the plan and the definitions."""
     return run_engine(con, area)
 
 
+@task(name="build-spc", timeout_seconds=600, cache_policy=NO_CACHE)
+def build_spc_charts_data(con) -> dict:
+    """XmR points, rules and icons for every monthly series (marts.indicator_spc)."""
+    from transforms.spc_mart import build_spc
+
+    return build_spc(con)
+
+
+@task(name="build-peers", timeout_seconds=600, cache_policy=NO_CACHE)
+def build_peer_comparison(con) -> dict:
+    """Rates per 1,000 against the force's other CSPs (marts.indicator_peers)."""
+    from transforms.peers import build_peers
+
+    return build_peers(con)
+
+
+def _retry_on_io(task, task_run, state) -> bool:
+    """Retry reports on I/O trouble only: a disclosure-check failure would fail the same way again."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:  # noqa: BLE001 - anything else is not transient
+        return False
+    return False
+
+
+@task(name="publish-reports", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io,
+      timeout_seconds=1800, cache_policy=NO_CACHE)
+def publish_lead_reports(settings, period: str, plan_year: str) -> dict:
+    """Report cards per priority, committee summary, data-quality page (from the published warehouse)."""
+    from reporting.report_cards import publish_reports
+
+    return publish_reports(settings.warehouse_path, settings.reports, period, plan_year, settings.area,
+                           notes_dir=settings.data_dir / "notes")
+
+
+@task(name="publish-artifacts", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def publish_prefect_artifacts(summary: dict) -> None:
+    """Markdown and table artifacts on the flow run for Prefect UI users."""
+    from reporting.artifacts import publish_artifacts
+
+    publish_artifacts(summary)
+
+
+def mark_run(settings, run_id: str, failed: list[str]) -> None:
+    """A stage failed after publication: say so in the published audit row (a small second publication)."""
+    with warehouse_for_writing(settings) as con:
+        con.execute("update audit.pipeline_runs set state = 'completed_with_failures', failed_stages = ?, ended_at = now() "
+                    "where run_id = ?", [failed, run_id])
+
+
 def resolve_period(con, period: str | None, plan_year: str) -> str | None:
-    """'latest' (or None) → the latest month every source the plan's indicators need has delivered."""
+    """'latest' (or None) → the latest month every monthly source the plan's indicators need has delivered."""
     if period and period != "latest":
         return period
     indicators, _, plans = project_definitions()
@@ -37,13 +117,25 @@ def resolve_period(con, period: str | None, plan_year: str) -> str | None:
 
 def default_plan_year() -> str:
     _, _, plans = project_definitions()
-    return sorted(plans)[-1]
+    return max(plans)
 
 
-@flow(name="csp-monthly")
+def _optional_stage(name: str, con, failed: list[str], counts: dict, logger, run) -> None:
+    """Run a stage that must not stop the rest; on failure drop its tables so nothing stale is published."""
+    try:
+        counts[name] = run()
+    except Exception as error:  # noqa: BLE001 - recorded, reported, and the flow ends failed
+        logger.error("stage %s failed: %s: %s", name, type(error).__name__, error)
+        failed.append(name)
+        counts[name] = {"error": f"{type(error).__name__}: {error}"}
+        for table in STAGE_TABLES.get(name, []):
+            con.execute(f"drop table if exists {table}")
+
+
+@flow(name="csp-monthly", on_failure=[on_failure_report], on_crashed=[on_failure_report])
 def monthly_flow(period: str | None = "latest", plan_year: str | None = None, area: str | None = None,
-                 paths: list[str] | None = None) -> dict:
-    """The whole monthly run; the published warehouse changes only if every stage up to publication succeeds."""
+                 paths: list[str] | None = None, reports: bool = True) -> dict:
+    """The whole monthly run; the published warehouse changes only when publication is reached."""
     logger = get_run_logger()
     started = datetime.now()
     settings = load_settings(area=area)
@@ -52,21 +144,42 @@ def monthly_flow(period: str | None = "latest", plan_year: str | None = None, ar
     logger.info("config %s, plan year %s, period %s", settings.describe(), plan_year, period)
     files = discover_files([str(p) for p in (paths or [settings.inbox])])
     counts: dict[str, object] = {}
+    failed: list[str] = []
     with warehouse_for_writing(settings) as con:
         run = load_files(con, settings, files, None, run_id)
         counts["ingest"] = run.report.summary()
+        failed += [f"ingest:{source}" for source in run.failed_sources]
         counts["models"] = len(build_sql_models(con, settings.area)["models"])
+        _optional_stage("survey", con, failed, counts, logger, lambda: build_survey(con, settings.area))
         counts["indicators"] = compute_indicators(con, settings.area)
+        _optional_stage("spc", con, failed, counts, logger, lambda: build_spc_charts_data(con))
+        _optional_stage("peers", con, failed, counts, logger, lambda: build_peer_comparison(con))
         apply_comments(con)
         resolved = resolve_period(con, period, plan_year)
         record_run(con, run_id=run_id, flow_run_id=str(flow_run.get_id() or ""), flow_name="csp-monthly", period=resolved,
                    plan_year=plan_year, area_code=settings.area, config=settings.describe(), started_at=started,
-                   state="completed", failed_stages=[], stage_row_counts=counts)
+                   state="completed_with_failures" if failed else "completed", failed_stages=failed,
+                   stage_row_counts=counts)
+    logger.info("published %s for period %s", settings.warehouse_path, resolved)
     quarantine_refused(settings, run)
     for outcome in run.report.outcomes:
-        if outcome.status == "quarantined":
+        if outcome.status in {"quarantined", "failed"}:
             logger.warning(outcome.line())
-    logger.info("published %s for period %s", settings.warehouse_path, resolved)
-    return {"period": resolved, "plan_year": plan_year, "counts": counts,
-            "outcomes": [o.line() for o in run.report.outcomes], "warehouse": str(settings.warehouse_path),
-            "paths": [str(Path(p)) for p in files[:0]]}
+    summary = {"period": resolved, "plan_year": plan_year, "counts": counts, "failed_stages": failed,
+               "outcomes": [o.line() for o in run.report.outcomes], "warehouse": str(settings.warehouse_path)}
+    if reports and resolved:
+        try:
+            summary["reports"] = publish_lead_reports(settings, resolved, plan_year)
+            publish_prefect_artifacts(summary)
+        except Exception as error:  # noqa: BLE001 - the warehouse is published; say the reports failed
+            logger.error("reports failed: %s: %s", type(error).__name__, error)
+            failed.append("reports")
+    if "reports" in failed:
+        mark_run(settings, run_id, failed)
+    if failed:
+        raise StagesFailed(f"stages failed: {', '.join(failed)} (warehouse published for period {resolved}; "
+                           f"see audit.pipeline_runs and reports/{resolved}/)")
+    return summary
+
+
+__all__ = ["monthly_flow", "StagesFailed", "Path"]

@@ -26,7 +26,14 @@ import numpy as np
 import pandas as pd
 
 from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
-from transforms.spc import SpcPoint, SpcSettings, assurance_icon, rebase_groups_for, variation_icon, xmr
+from transforms.spc import (
+    SpcPoint,
+    SpcSettings,
+    assurance_icon,
+    rebase_groups_for,
+    variation_icon,
+    xmr,
+)
 
 __all__ = ["SPC_COLUMNS", "SUMMARY_COLUMNS", "build_spc", "effective_rebase_months", "plan_entries"]
 

@@ -145,6 +145,15 @@ def cmd_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    # Not _quiet_prefect(): a served schedule should keep INFO run logs for the Prefect UI.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    from flows.serve import run
+
+    return run(args)
+
+
 def print_indicator_table(settings, plan_year: str, priority_id: str) -> None:
     """The latest 12-month values of one priority's indicators, as a short table."""
     from warehouse.publish import connect_read_only
@@ -203,6 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--use-deployments", action="store_true",
                      help="with several areas: start each area through the csp-area deployment (workers pick them up)")
     run.set_defaults(func=cmd_run)
+
+    from flows.serve import add_arguments
+
+    serve = sub.add_parser("serve", help="run the monthly schedule from this process (starts a local Prefect "
+                                         "server if PREFECT_API_URL is unset)")
+    add_arguments(serve)
+    serve.set_defaults(func=cmd_serve)
 
     reference = sub.add_parser("reference", help="put the ONS lookups and population estimates in the inbox")
     reference.set_defaults(func=cmd_reference)

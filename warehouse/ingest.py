@@ -50,6 +50,8 @@ class FileOutcome:
             return f"ok          {v.source} {v.file_name}: {v.rows:,} rows, {_span(v.periods)} ({v.rules_checked} rules)"
         if self.status == "duplicate":
             return f"unchanged   {v.source} {v.file_name}: {self.note}"
+        if self.status == "failed":
+            return f"FAILED      {v.source} {v.file_name}: {self.note} (the file stays in the inbox and is retried next run)"
         where = f" -> {self.quarantine_path}" if self.quarantine_path else ""
         return f"REFUSED     {v.reason()}{where}"
 
@@ -70,8 +72,8 @@ class IngestReport:
         by_source: dict[str, dict] = {}
         for outcome in self.outcomes:
             entry = by_source.setdefault(outcome.verdict.source or "unrecognised",
-                                         {"loaded": 0, "refused": 0, "unchanged": 0, "rows": 0})
-            key = {"loaded": "loaded", "passed": "loaded", "duplicate": "unchanged"}.get(outcome.status, "refused")
+                                         {"loaded": 0, "refused": 0, "unchanged": 0, "failed": 0, "rows": 0})
+            key = {"loaded": "loaded", "passed": "loaded", "duplicate": "unchanged", "failed": "failed"}.get(outcome.status, "refused")
             entry[key] += 1
             entry["rows"] += outcome.rows_loaded
         return by_source
@@ -158,7 +160,14 @@ class Ingestor:
             pending_rows.pop(name, None)
             if not batch:
                 return
-            checks = validate_batch([parsed for _, _, parsed in batch], today=self.today)
+            try:
+                checks = validate_batch([parsed for _, _, parsed in batch], today=self.today)
+            except Exception as error:  # noqa: BLE001 - one source's failure must not stop the others
+                for path, sha, parsed in batch:
+                    verdict = self._verdict(path, sha, parsed)
+                    verdict.system_error = f"validation of {name} failed: {type(error).__name__}: {error}"
+                    yield verdict, parsed
+                return
             for (path, sha, parsed), result in zip(batch, checks):
                 verdict = self._verdict(path, sha, parsed)
                 verdict.issues.extend(result.issues)

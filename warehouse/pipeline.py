@@ -30,6 +30,10 @@ class IngestRun:
     report: IngestReport = field(default_factory=IngestReport)
     pending: list[PendingQuarantine] = field(default_factory=list)
 
+    @property
+    def failed_sources(self) -> list[str]:
+        return sorted({o.verdict.source or "unrecognised" for o in self.report.outcomes if o.status == "failed"})
+
 
 @contextmanager
 def warehouse_for_writing(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -52,8 +56,14 @@ def ingest_files(con: duckdb.DuckDBPyConnection, settings: Settings, files: list
             file_id = known[verdict.sha256]
             run.report.outcomes.append(FileOutcome(verdict=verdict, status="duplicate", file_id=file_id,
                                                    note=f"already loaded as file {file_id}; nothing to do"))
+        elif verdict.system_error:
+            run.report.outcomes.append(FileOutcome(verdict=verdict, status="failed", note=verdict.system_error))
         elif verdict.passed:
-            run.report.outcomes.append(ingestor.load(con, verdict, parsed))
+            try:
+                run.report.outcomes.append(ingestor.load(con, verdict, parsed))
+            except Exception as error:  # noqa: BLE001 - the transaction rolled back; other files go on
+                run.report.outcomes.append(FileOutcome(verdict=verdict, status="failed",
+                                                       note=f"load failed: {type(error).__name__}: {error}"))
         else:
             target = quarantine_target(settings, verdict)
             run.report.outcomes.append(ingestor.record_refusal(con, verdict, str(target)))
@@ -82,6 +92,8 @@ def validate_files(settings: Settings, files: list[Path], source: str | None = N
         if parsed is None:
             report.outcomes.append(FileOutcome(verdict=verdict, status="duplicate", file_id=known[verdict.sha256],
                                                note=f"already loaded as file {known[verdict.sha256]}"))
+        elif verdict.system_error:
+            report.outcomes.append(FileOutcome(verdict=verdict, status="failed", note=verdict.system_error))
         else:
             report.outcomes.append(FileOutcome(verdict=verdict, status="passed" if verdict.passed else "refused"))
     return report

@@ -47,6 +47,7 @@ class Verdict:
     issues: list[Issue] = field(default_factory=list)
     rules_checked: int = 0
     header_row: int = 1
+    system_error: str | None = None  # the pipeline failed on this file (not the file's fault): retried next run
 
     @property
     def passed(self) -> bool:

@@ -8,7 +8,6 @@ killed run leaves the published file untouched and its side file is discarded by
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -24,14 +23,32 @@ class PublicationError(RuntimeError):
 
 @contextmanager
 def writer_lock(lock_path: Path) -> Iterator[None]:
-    """One writer at a time on a data directory (a second run waits for the first)."""
+    """One writer at a time on a data directory (a second run waits for the first); POSIX and Windows."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with open(lock_path, "a+b") as handle:
+        if os.name == "nt":
+            import msvcrt
+            import time
+
+            while True:
+                try:
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:  # LK_LOCK gives up after ~10 s; keep waiting like flock does
+                    time.sleep(1)
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def discard_side_files(building: Path) -> None:
