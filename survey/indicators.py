@@ -41,7 +41,7 @@ _SURVEY_AREA_TYPE = "district"  # the survey is weighted to the CSP district
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
     """Whether schema.name is a table in the warehouse."""
     return bool(con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-                            [schema, name]).fetchone()[0])
+                            [schema, name]).fetchall()[0][0])
 
 
 def _float(value) -> float | None:

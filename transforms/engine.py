@@ -407,7 +407,7 @@ def wards_of(con: duckdb.DuckDBPyConnection, districts: list[str]) -> set[str]:
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]).fetchone()[0])
+    return bool(con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]).fetchall()[0][0])
 
 
 def compute_values(con: duckdb.DuckDBPyConnection, districts: list[str] | None, ward_districts: list[str]) -> pd.DataFrame:

@@ -226,12 +226,16 @@ class Ingestor:
         now = datetime.now()
         con.begin()
         try:
-            file_id = con.execute("select nextval('audit.file_id_seq')").fetchone()[0]
+            file_id = con.execute("select nextval('audit.file_id_seq')").fetchall()[0][0]
+            scope = ""
+            if spec.revision_scope:
+                scope = "|".join(sorted({str(v) for v in parsed.frame[spec.revision_scope].dropna().unique()}))
             superseded = []
             if verdict.periods:
                 superseded = [row[0] for row in con.execute(
-                    "select distinct file_id from audit.file_periods where source = ? and period in (select unnest(?::varchar[])) order by 1",
-                    [spec.name, verdict.periods]).fetchall()]
+                    "select distinct file_id from audit.file_periods where source = ? and scope = ? "
+                    "and period in (select unnest(?::varchar[])) order by 1",
+                    [spec.name, scope, verdict.periods]).fetchall()]
             elif spec.period is None:
                 superseded = [row[0] for row in con.execute(
                     "select file_id from audit.files where source = ? and status = 'loaded' order by 1", [spec.name]).fetchall()]
@@ -242,8 +246,8 @@ class Ingestor:
             con.unregister("incoming_rows")
             self._insert_file(con, file_id, verdict, "loaded", now, rows_loaded=len(frame), superseded=superseded)
             periods = verdict.periods or ["*"]
-            con.executemany("insert into audit.file_periods values (?, ?, ?, ?)",
-                            [[file_id, spec.name, period, now] for period in periods])
+            con.executemany("insert into audit.file_periods (file_id, source, period, loaded_at, scope) values (?, ?, ?, ?, ?)",
+                            [[file_id, spec.name, period, now, scope] for period in periods])
             con.commit()
         except BaseException:
             con.rollback()
@@ -254,7 +258,7 @@ class Ingestor:
         now = datetime.now()
         con.begin()
         try:
-            file_id = con.execute("select nextval('audit.file_id_seq')").fetchone()[0]
+            file_id = con.execute("select nextval('audit.file_id_seq')").fetchall()[0][0]
             self._insert_file(con, file_id, verdict, "quarantined", now, rows_loaded=0, superseded=[],
                               quarantine_path=quarantine_path)
             con.executemany("insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?)", [

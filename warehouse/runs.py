@@ -30,7 +30,7 @@ def input_files(con: duckdb.DuckDBPyConnection) -> list[dict]:
     rows = con.execute("""
         select distinct files.file_id, files.source, files.file_name, files.sha256
         from audit.files as files
-        inner join (select source, period, max(file_id) as file_id from audit.file_periods group by all) as latest
+        inner join (select source, period, scope, max(file_id) as file_id from audit.file_periods group by all) as latest
             on latest.file_id = files.file_id
         order by files.file_id
     """).fetchall()

@@ -37,8 +37,10 @@ AUDIT_DDL = [
         source varchar not null,
         period varchar not null,
         loaded_at timestamp not null,
+        scope varchar not null default '',
         primary key (file_id, period)
     )""",
+    "alter table audit.file_periods add column if not exists scope varchar default ''",
     """create table if not exists audit.validation_results (
         file_id bigint not null,
         source varchar,
@@ -68,7 +70,7 @@ AUDIT_DDL = [
 
 COMMENTS = {
     "audit.files": "One row per file the pipeline was given and checked (loaded or quarantined), keyed by sha256.",
-    "audit.file_periods": "Which periods each loaded file covers; staging reads, per source and period, only the latest file.",
+    "audit.file_periods": "Which periods each loaded file covers (scope = whose file, e.g. the force); staging reads, per source, period and scope, only the latest file.",
     "audit.validation_results": "Every broken rule of every refused file: rule, column, rows, plain-English message.",
     "audit.pipeline_runs": "One row per pipeline run: period, git commit, config, state, row counts and input file hashes.",
 }
@@ -81,9 +83,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, catalogue: SourceCatalogue) ->
     for statement in AUDIT_DDL:
         con.execute(statement)
     # Staging reads, per source and period, only the latest loaded file (revisions supersede).
+    # Per source, period and scope (e.g. each force's own monthly file), only the latest loaded file.
     con.execute("""create or replace macro audit.latest_files(source_name) as table
                    select period, max(file_id) as file_id from audit.file_periods
-                   where source = source_name group by period""")
+                   where source = source_name group by period, scope""")
     for table, comment in COMMENTS.items():
         con.execute(f"comment on table {table} is '{comment}'")
     for spec in catalogue:

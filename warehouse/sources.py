@@ -81,6 +81,7 @@ class SourceSpec(_Strict):
     grain: str
     period: PeriodSpec | None = None
     unique: tuple[str, ...] = ()
+    revision_scope: str | None = None  # column whose value says whose file it is (e.g. the force)
     area: AreaSpec | None = None
     columns: tuple[ColumnSpec, ...]
 
@@ -95,6 +96,8 @@ class SourceSpec(_Strict):
         for key in self.unique:
             if key not in names:
                 raise ValueError(f"{self.name}: unique key '{key}' is not a column")
+        if self.revision_scope and self.revision_scope not in names:
+            raise ValueError(f"{self.name}: revision_scope '{self.revision_scope}' is not a column")
         if self.period and self.period.column not in names:
             raise ValueError(f"{self.name}: period column '{self.period.column}' is not a column")
         if self.area:

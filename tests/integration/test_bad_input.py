@@ -99,3 +99,23 @@ def test_revised_file_supersedes_the_old_rows_in_staging_and_keeps_both_in_raw(b
     assert raw_rows == 17310 + 100
     assert staged == 100
     assert superseded == outcome.superseded
+
+
+def test_each_force_keeps_its_own_month_and_a_revision_replaces_only_its_own(base_data, tmp_path):
+    settings = _copy_data(base_data, tmp_path)
+    lines = (POLICE_DIR / "2022-03-kent-street.csv").read_text(encoding="utf-8").splitlines()
+    essex = tmp_path / "essex" / "2022-03-essex-street.csv"
+    essex.parent.mkdir()
+    essex.write_text("\n".join([lines[0]] + [line.replace("Kent Police", "Essex Police") for line in lines[1:51]]) + "\n",
+                     encoding="utf-8")
+    first = ingest_paths(settings, [essex], today=TODAY)
+    assert [o.status for o in first.outcomes] == ["loaded"] and first.outcomes[0].superseded == []
+    revised = tmp_path / "essex2" / "2022-03-essex-street.csv"
+    revised.parent.mkdir()
+    revised.write_text("\n".join(essex.read_text(encoding="utf-8").splitlines()[:21]) + "\n", encoding="utf-8")
+    second = ingest_paths(settings, [revised], today=TODAY)
+    assert second.outcomes[0].superseded == [first.outcomes[0].file_id]
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        staged = dict(con.execute("""select falls_within, count(*) from staging.stg_police__street_crimes
+                                     where month = date '2022-03-01' group by all""").fetchall())
+    assert staged == {"Kent Police": 17310, "Essex Police": 20}
