@@ -626,6 +626,9 @@ class Snapshot:
     loaded_months: dict[str, date]
     notes: list[str]
     peers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    survey_estimates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    survey_differences: pd.DataFrame = field(default_factory=pd.DataFrame)
+    survey_weighting: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date) -> Snapshot:
@@ -647,7 +650,7 @@ def _read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: st
     area_name = area_code
     if "staging.stg_reference__districts" in rel:
         found = con.execute("select any_value(lad_name) from staging.stg_reference__districts where lad_code = ?",
-                            [area_code]).fetchone()
+                            [area_code]).fetchall()[0]
         if found and found[0]:
             area_name = str(found[0])
     values = _read_values(con, plan_year, area_code, period_end, ward_names)
@@ -674,7 +677,21 @@ def _read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: st
             where plan_year = ? and period_type = '12m' and period_end = ?
               and peer_group in (select peer_group from marts.indicator_peers where area_code = ?)
         """, [plan_year, period_end, area_code]).df()
-    return Snapshot(rel, catalogue, values, ward_names, area_name, files, validation, runs, loaded, notes, peers)
+    survey: dict[str, pd.DataFrame] = {}
+    survey_tables = {"survey_estimates": ("marts.survey_estimates", "and breakdown = 'all'"),
+                     "survey_differences": ("marts.survey_differences", "and comparison = 'rest'"),
+                     "survey_weighting": ("audit.survey_weighting", "")}
+    for name, (table, extra) in survey_tables.items():
+        survey[name] = (con.execute(f"select * from {table} where area_code = ? {extra}", [area_code]).df()
+                        if table in rel else pd.DataFrame())
+    if survey["survey_differences"].shape[0] and "marts.survey_estimates" in rel:
+        # the group's own base, so a group percentage on a small base is not shown
+        bases = con.execute("select wave, question_id, answer_group, breakdown, group_value, n "
+                            "from marts.survey_estimates where area_code = ?", [area_code]).df()
+        survey["survey_differences"] = survey["survey_differences"].merge(
+            bases, how="left", on=["wave", "question_id", "answer_group", "breakdown", "group_value"])
+    return Snapshot(rel, catalogue, values, ward_names, area_name, files, validation, runs, loaded, notes, peers,
+                    **survey)
 
 
 def _read_values(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date,
@@ -882,7 +899,7 @@ def _spc_source(con: duckdb.DuckDBPyConnection, snap: Snapshot, plan_year: str, 
     """A connection holding SPC marts that end on the report month (warehouse or rebuilt in memory)."""
     if {"marts.indicator_spc", "marts.indicator_spc_summary"} <= snap.relations:
         last = con.execute("select max(month) from marts.indicator_spc where plan_year = ? and area_code = ?",
-                           [plan_year, area_code]).fetchone()[0]
+                           [plan_year, area_code]).fetchall()[0][0]
         if last is not None and _as_date(last) == month_start:
             return con, "from marts.indicator_spc"
     try:
@@ -1127,14 +1144,19 @@ class _Builder:
                 rate = self._rate(_f(r.rate_per_1000), _f(r.population), flagged, "rate")
                 ci = (f"{_f(r.ci_lower):,.2f} to {_f(r.ci_upper):,.2f}" if rate.number is not None
                       and _f(r.ci_lower) is not None and _f(r.ci_upper) is not None else "–")
+                shown_ci = rate.number is not None and ci != "–"
                 areas.append({"rank": int(r.rank), "name": str(r.area_name), "home": r.area_code == self.area_code,
                               "count": count, "rate": rate, "ci": ci,
+                              "ci_lower": _f(r.ci_lower) if shown_ci else None,
+                              "ci_upper": _f(r.ci_upper) if shown_ci else None,
                               "judgement": str(r.judgement or "").replace("_", " ")})
             peer_flagged = shown["__peer_total__"][1]
             first = rows.iloc[0]
             peer_value = self._rate(_f(first["peer_value"]), _f(first["peer_population"]), peer_flagged, "rate")
-            out.append({"group": str(group).replace("_", " "), "n_areas": len(rows), "areas": areas,
-                        "peer_value": peer_value})
+            entry = {"group": str(group).replace("_", " "), "n_areas": len(rows), "areas": areas,
+                     "peer_value": peer_value}
+            _peer_chart(entry, self.snap.area_name)
+            out.append(entry)
         note = "" if out else ("Peer comparison: only this CSP's data is loaded for its peer groups (add the "
                                "other districts' extracts to compare).")
         return out, note
@@ -1506,6 +1528,193 @@ class _Builder:
         card.chart_files = [str(paths[k]) for k in ("png", "svg", "forecast_csv") if paths.get(k)]
 
 
+# =============================================================================== survey section
+
+
+SURVEY_QUESTIONS = {
+    "q_safe_home": "Safe in own home",
+    "q_safe_day": "Safe walking alone in the day",
+    "q_safe_night": "Safe walking alone after dark",
+    "q_worry_burglary": "Worried about having home broken into",
+    "q_worry_assault": "Worried about being physically attacked",
+    "q_worry_car_theft": "Worried about having car stolen",
+    "q_worry_fraud": "Worried about fraud or identity theft",
+    "q_worry_pestered": "Worried about being pestered or insulted",
+}
+SURVEY_ANSWERS = {
+    "very_or_fairly_safe": "Very or fairly safe",
+    "very_safe": "Very safe",
+    "unsafe_or_very_unsafe": "Fairly or very unsafe",
+    "very_or_somewhat_worried": "Very or fairly worried",
+}
+SURVEY_GROUPS = {
+    ("sex", "female"): "Women", ("sex", "male"): "Men",
+    ("ethnic_group", "bme"): "BME residents", ("ethnic_group", "white"): "White residents",
+    ("disability", "disabled"): "Disabled residents", ("disability", "not_disabled"): "Residents without a disability",
+    ("economic_activity", "economically_active"): "Economically active",
+    ("economic_activity", "economically_inactive"): "Economically inactive",
+}
+SURVEY_PRIORITIES = {"domestic_abuse"}  # shown on these cards even without a survey indicator
+
+
+def _survey_group_label(breakdown: str, value: str, ward_names: Mapping[str, str]) -> str:
+    if (breakdown, value) in SURVEY_GROUPS:
+        return SURVEY_GROUPS[(breakdown, value)]
+    if breakdown == "age_band":
+        return f"Aged {value}"
+    if breakdown == "ward":
+        return ward_names.get(value, value)
+    return f"{breakdown.replace('_', ' ').capitalize()}: {str(value).replace('_', ' ')}"
+
+
+def _survey_section(snap: Snapshot, month_end: date, rules: DisclosureRules) -> dict[str, Any]:
+    """Appendix-4 style table of the latest survey wave on or before the report month.
+
+    One row per question x answer group (breakdown 'all'); differences against the rest of the
+    respondents listed only when over 8 points AND significant. Percentages on an unweighted base
+    under ``rules.min_base_for_rate`` are '*'; respondent counts go through the count rule.
+    """
+    est = snap.survey_estimates
+    if est.empty:
+        return {"available": False, "note": "Resident survey: no survey estimates in this warehouse "
+                "(marts.survey_estimates), so this section is not shown."}
+    est = est[est["wave"].astype(int) <= month_end.year]
+    if est.empty:
+        return {"available": False, "note": f"Resident survey: no survey wave on or before {month_end.year}."}
+    wave = int(est["wave"].max())
+    est = est[est["wave"].astype(int) == wave]
+    diffs = snap.survey_differences
+    if not diffs.empty:
+        diffs = diffs[(diffs["wave"].astype(int) == wave) & diffs["over_8_points"].fillna(False).astype(bool)
+                      & diffs["significant"].fillna(False).astype(bool)]
+
+    def pct(value: Any, base: Any) -> Shown:
+        v, n = _f(value), _f(base)
+        if v is None or n is None:
+            return _missing_value(rules, "rate")
+        text, suppressed = suppress_rate(v, n, rules, fmt=lambda x: f"{x:.1f}%")
+        return _withheld(text, FLAG_BASE, "rate") if suppressed else Shown(text, round(v, 6), None, "rate", "0.0",
+                                                                            f"{v:.1f}")
+
+    order_q = list(SURVEY_QUESTIONS)
+    order_a = list(SURVEY_ANSWERS)
+    est = est.assign(_q=est["question_id"].map(lambda q: order_q.index(q) if q in order_q else len(order_q)),
+                     _a=est["answer_group"].map(lambda a: order_a.index(a) if a in order_a else len(order_a)))
+    rows = []
+    for r in est.sort_values(["_q", "question_id", "_a", "answer_group"]).itertuples():
+        value = pct(r.estimate_pct, r.n)
+        shown = value.number is not None
+        lo, hi, moe = _f(r.ci_lower), _f(r.ci_upper), _f(r.margin_of_error)
+        ci = f"{lo:.1f}% to {hi:.1f}%" if shown and lo is not None and hi is not None else "–"
+        moe_text = f"±{moe:.1f} pts" if shown and moe is not None else "–"
+        groups = []
+        if shown and not diffs.empty:
+            part = diffs[(diffs["question_id"] == r.question_id) & (diffs["answer_group"] == r.answer_group)]
+            for d in part.sort_values(["breakdown", "group_value"]).itertuples():
+                base = getattr(d, "n", None)
+                if _f(base) is not None and _f(base) < rules.min_base_for_rate:
+                    continue  # a group percentage on a small base is not published
+                gp, rp, dp = _f(d.estimate_pct), _f(d.comparison_pct), _f(d.difference_points)
+                if gp is None or rp is None or dp is None:
+                    continue
+                sign = "−" if dp < 0 else "+"
+                groups.append(f"{_survey_group_label(str(d.breakdown), str(d.group_value), snap.ward_names)} "
+                              f"{gp:.1f}% vs rest {rp:.1f}% ({sign}{abs(dp):.1f} pts)")
+        rows.append({"question_id": str(r.question_id),
+                     "question": SURVEY_QUESTIONS.get(str(r.question_id), str(r.question_id)),
+                     "answer": SURVEY_ANSWERS.get(str(r.answer_group), str(r.answer_group).replace("_", " ")),
+                     "answer_group": str(r.answer_group), "value": value, "ci": ci, "moe": moe_text,
+                     "n": _count_shown(r.n, rules), "differences": groups})
+    weighting: dict[str, Any] | None = None
+    w = snap.survey_weighting
+    if not w.empty and (w["wave"].astype(int) == wave).any():
+        row = w[w["wave"].astype(int) == wave].iloc[0]
+        n_weighted = _whole(row["n_weighted"]) if _f(row["n_weighted"]) is not None else None
+        deff, moe_design = _f(row.get("design_effect")), _f(row.get("margin_of_error_p50"))
+        srs = 100 * 1.96 * math.sqrt(0.25 / n_weighted) if n_weighted else None
+        weighting = {"vintage": str(row["target_vintage"]), "scheme": str(row.get("scheme") or "age_sex"),
+                     "n_responses": _count_shown(row.get("n_responses"), rules),
+                     "n_weighted": _count_shown(row["n_weighted"], rules),
+                     "n_dropped": _count_shown(row["n_dropped"], rules),
+                     "design_effect": f"{deff:.2f}" if deff is not None else "–",
+                     "moe_srs": f"±{srs:.1f}" if srs is not None else "–",
+                     "moe_design": f"±{moe_design:.1f}" if moe_design is not None else "–"}
+    return {"available": True, "wave": wave, "rows": rows, "weighting": weighting, "note": ""}
+
+
+# =============================================================================== peer chart
+
+
+PEER_HOME_COLOUR = "#005eb8"  # NHS blue
+PEER_OTHER_COLOUR = "#aeb7bd"
+PEER_MIN_AREAS = 3
+
+
+def _peer_chart(group: dict[str, Any], area_name: str) -> None:
+    """Sorted horizontal bar chart ("ski slope") of the peer rates, into group['chart_b64'].
+
+    An area whose rate is withheld (its count is suppressed) is not drawn: a bar shows a rate and,
+    with the population, the count. Drawn only when at least three areas have a rate.
+    """
+    import io
+
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from reporting.charts import _RC
+
+    drawn = [a for a in group["areas"] if a["rate"].number is not None and not a["rate"].suppressed]
+    omitted = [a["name"] for a in group["areas"] if a not in drawn]
+    group["chart_b64"], group["chart_alt"] = None, ""
+    group["chart_note"] = ("Not drawn on the chart (rate withheld for disclosure control): "
+                           + ", ".join(omitted) + "." if omitted else "")
+    if len(drawn) < PEER_MIN_AREAS:
+        group["chart_note"] = (f"No peer chart: fewer than {PEER_MIN_AREAS} areas have a rate that can be shown."
+                               + (" " + group["chart_note"] if omitted else ""))
+        return
+    drawn = sorted(drawn, key=lambda a: (a["rate"].number, a["name"]))
+    title = f"{area_name} vs {group['group']} districts"
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(8, 0.45 * len(drawn) + 1.4))
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot(1, 1, 1)
+        ys = list(range(len(drawn)))
+        values = [a["rate"].number for a in drawn]
+        colours = [PEER_HOME_COLOUR if a["home"] else PEER_OTHER_COLOUR for a in drawn]
+        ax.barh(ys, values, color=colours, height=0.65, zorder=2)
+        for y, a in zip(ys, drawn, strict=True):
+            lo, hi = a.get("ci_lower"), a.get("ci_upper")
+            if lo is not None and hi is not None:
+                ax.errorbar([a["rate"].number], [y], xerr=[[a["rate"].number - lo], [hi - a["rate"].number]],
+                            fmt="none", ecolor="#231f20", elinewidth=1, capsize=3, zorder=3)
+        peer = group["peer_value"]
+        if peer.number is not None and not peer.suppressed:
+            ax.axvline(peer.number, color="#231f20", linestyle="--", linewidth=1.2, zorder=4,
+                       label=f"Peer value ({peer.text})")
+            ax.legend(loc="lower right", frameon=False)
+        ax.set_yticks(ys)
+        ax.set_yticklabels([a["name"] + (" (this CSP)" if a["home"] else "") for a in drawn])
+        for label, a in zip(ax.get_yticklabels(), drawn, strict=True):
+            if a["home"]:
+                label.set_fontweight("bold")
+                label.set_color(PEER_HOME_COLOUR)
+        ax.set_xlabel("Rate per 1,000 residents (bars: 95% confidence interval)")
+        ax.set_xlim(left=0)
+        ax.grid(axis="x", color="#e8edee", zorder=0)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.set_title(title, loc="left", fontsize=11)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    group["chart_b64"] = base64.b64encode(buf.getvalue()).decode("ascii")
+    group["chart_title"] = title
+    group["chart_alt"] = (f"Bar chart: {title}, rate per 1,000 residents by area, lowest at the bottom, with "
+                          f"confidence intervals and the peer value as a dashed line; this CSP's bar is blue. "
+                          f"The figures are in the table above.")
+
+
 # =============================================================================== notes
 
 
@@ -1730,7 +1939,10 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
         t = time.perf_counter()
         env = _env()
         generated = datetime.now().strftime("%d %B %Y %H:%M")
-        common = {"info": info, "period": period, "period_label": month_start.strftime("%B %Y"),
+        survey = _survey_section(snap, month_end, rules)
+        survey_priorities = SURVEY_PRIORITIES | set(
+            snap.catalogue.loc[snap.catalogue["method"] == "survey_share", "priority_id"])
+        common = {"survey": survey, "info": info, "period": period, "period_label": month_start.strftime("%B %Y"),
                   "month_end": month_end, "area_code": area_code, "area_name": snap.area_name, "rules": rules,
                   "explanation": rules.explanation, "generated": generated, "dq": dq, "flag_titles": FLAG_TITLES,
                   "tags": TAGS, "statuses": STATUS, "top_n": WARD_TOP_N, "spc_note": spc_note,
@@ -1748,7 +1960,8 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
                         entries.append({"path": f"charts/{src.name}", "count_columns": []})
                 if ind.chart_png is not None:
                     ind.chart_png = folder / "charts" / ind.chart_png.name
-            html = env.get_template("report_card.html.j2").render(card=card, **common)
+            html = env.get_template("report_card.html.j2").render(
+                card=card, show_survey=card.priority_id in survey_priorities, **common)
             (folder / "report_card.html").write_text(html, encoding="utf-8")
             entries.append({"path": "report_card.html"})
             entries.append(workbooks.write_priority_workbook(folder / "indicators.xlsx", card, common))

@@ -18,8 +18,8 @@ areas as (
 
 counted as (
     select
-        lad_code as area_code,
-        'district' as area_type,
+        case when grouping(ward_code) = 1 then lad_code else ward_code end as area_code,
+        case when grouping(ward_code) = 1 then 'district' else 'ward' end as area_type,
         month,
         count(*) filter (where is_asb) as asb_incidents,
         count(*) filter (where not is_asb) as all_crimes,
@@ -29,22 +29,8 @@ counted as (
         count(*) filter (where crime_type = 'Possession of weapons') as weapons_offences,
         count(*) filter (where crime_type = 'Public order') as public_order_offences,
     from crimes
-    group by all
-    union all by name
-    select
-        ward_code as area_code,
-        'ward' as area_type,
-        month,
-        count(*) filter (where is_asb) as asb_incidents,
-        count(*) filter (where not is_asb) as all_crimes,
-        count(*) filter (where crime_type = 'Drugs') as drug_offences,
-        count(*) filter (where crime_type = 'Violence and sexual offences') as vatp_offences,
-        count(*) filter (where crime_type = 'Burglary') as burglary_offences,
-        count(*) filter (where crime_type = 'Possession of weapons') as weapons_offences,
-        count(*) filter (where crime_type = 'Public order') as public_order_offences,
-    from crimes
-    where ward_code is not null
-    group by all
+    group by grouping sets ((lad_code, month), (lad_code, ward_code, month))
+    having area_code is not null
 ),
 
 final as (
