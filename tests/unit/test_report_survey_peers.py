@@ -104,9 +104,9 @@ def test_survey_table_on_the_da_card_and_committee_summary(published, page):
                        "Group differences over 8 points and significant"]
     assert rows[1] == ["Safe walking alone after dark", "Very or fairly safe", "59.8%", "57.4% to 62.3%",
                        "±2.5 pts", "Women 51.1% vs rest 68.6% (−17.5 pts)"]
-    assert rows[2] == ["Safe walking alone after dark", "Very safe", "20.4%", "18.5% to 22.5%", "±2.0 pts", "None"]
+    assert rows[2] == ["Safe walking alone after dark", "Very safe", "20.4%", "18.5% to 22.5%", "±2.0 pts", "No difference over 8 points is significant"]
     # base of 7 respondents: the percentage (and its CI) is withheld
-    assert rows[3] == ["Worried about fraud or identity theft", "Very or fairly worried", "*", "–", "–", "None"]
+    assert rows[3] == ["Worried about fraud or identity theft", "Very or fairly worried", "*", "–", "–", "No difference over 8 points is significant"]
     assert len(rows) == 4  # 2019 wave is after the report month; other breakdowns / areas not read
     text = _text(html)
     assert "2017 wave" in text and "91.2" not in text and "77.8" not in text
