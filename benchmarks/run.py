@@ -79,8 +79,7 @@ def _prefer_vmhwm(result: dict) -> None:
 
 
 class Bench:
-    def __init__(self, work: Path, log=print, as_is: bool = False):
-        self.as_is = as_is
+    def __init__(self, work: Path, log=print):
         self.work = work
         self.logs = work / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -105,8 +104,7 @@ class Bench:
     def pipeline(self, name: str, paths: list[Path], template: Path | None = None, check: bool = False) -> dict:
         data = self.fresh_data_dir(name, template)
         self.log(f"  pipeline {name}: {len(paths)} input folders/files ...")
-        result = stage_child("pipeline", {"data_dir": str(data), "paths": [str(p) for p in paths], "check": check,
-                                          "as_is": self.as_is},
+        result = stage_child("pipeline", {"data_dir": str(data), "paths": [str(p) for p in paths], "check": check},
                              self.logs, name)
         result["data_dir"] = str(data)
         if result["files_refused"]:
@@ -331,7 +329,7 @@ def run(args: argparse.Namespace) -> dict:
     started = time.perf_counter()
     results: dict = {"generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "smoke": args.smoke,
                      "machine": machine(), "sizes": sizes, "metrics": {}, "measurements": {}, "generation": {}}
-    bench = Bench(work, log, as_is=args.as_is)
+    bench = Bench(work, log)
     m = results["measurements"]
     try:
         data = work / "inputs"
@@ -355,7 +353,6 @@ def run(args: argparse.Namespace) -> dict:
         m["duckdb_baseline"] = bench.duckdb(national_dirs)
         m["pandas_baseline"] = bench.pandas(national_dirs, Path(args.ons_dir) / "jtrim_csv_135_LSOA11_WD19_LAD19_EW_LU.csv")
         m["cross_check"] = cross_check(m["national"], m["pandas_baseline"])
-        results["workarounds"] = m["national"].get("workarounds", [])
         m["national"].pop("latest_12m", None)
         m["national"].pop("data_dir", None)
         m["pandas_baseline"].pop("latest_12m", None)
@@ -396,9 +393,8 @@ def run(args: argparse.Namespace) -> dict:
         data60.parent.mkdir(parents=True)
         log("  history setup (one child): 12 months, then 48 older months on a copy ...")
         setup = stage_child("sequence", {"steps": [
-            {"data_dir": str(data12), "paths": [str(folders[x]) for x in last12], "as_is": args.as_is},
-            {"data_dir": str(data60), "paths": [str(folders[x]) for x in older48], "copy_from": str(data12),
-             "as_is": args.as_is},
+            {"data_dir": str(data12), "paths": [str(folders[x]) for x in last12]},
+            {"data_dir": str(data60), "paths": [str(folders[x]) for x in older48], "copy_from": str(data12)},
         ]}, bench.logs, "history_setup")
         m["history"] = {}
         m["history_setup"] = {"12": {k: setup["steps"][0][k] for k in ("seconds", "rows_loaded")},
@@ -445,8 +441,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", help="where inputs and warehouses go (default: a temporary folder, removed)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--no-prefect", action="store_true", help="skip the Prefect overhead measurement")
-    parser.add_argument("--as-is", action="store_true",
-                        help="no workarounds: measure the code exactly as it is (see results.json 'workarounds')")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     if args.rows_per_month is None and not args.smoke:

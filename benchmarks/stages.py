@@ -53,45 +53,6 @@ def reference(args: dict) -> dict:
     return {"seconds": time.perf_counter() - started, "files": len(report.outcomes)}
 
 
-def _finish_table_exists_results() -> list[str]:
-    """Work around `_table_exists(...).fetchone()` leaving a DuckDB 2.0 result open (the next
-    `con.register` then raises "connection has an unfinished result"). Same answer, result fetched
-    to the end. Applied only where the code under test still has the pattern; reported in results."""
-    import importlib
-    import inspect
-
-    patched = []
-    for module_name in ("transforms.engine", "survey.indicators"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        original = getattr(module, "_table_exists", None)
-        if original is None or ".fetchone()" not in inspect.getsource(original):
-            continue
-
-        def table_exists(con, schema, table):
-            return bool(con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-                                    [schema, table]).fetchall()[0][0])
-
-        module._table_exists = table_exists
-        patched.append(f"{module_name}._table_exists")
-    return patched
-
-
-# audit.latest_files keys revisions by (source, period) only, so with one file per force per month
-# the last force's file supersedes the other 42 and staging sees 1/43 of the rows. For a national
-# benchmark we key revisions by (period, force in the file name) instead; other sources unchanged.
-LATEST_PER_FORCE = r"""
-    create or replace macro audit.latest_files(source_name) as table
-    select fp.period, max(fp.file_id) as file_id
-    from audit.file_periods as fp
-    inner join audit.files as f on f.file_id = fp.file_id
-    where fp.source = source_name
-    group by fp.period, regexp_extract(f.file_name, '^\d{4}-\d{2}-(.+)-street\.csv$', 1)
-"""
-
-
 def peak_rss_mb() -> float | None:
     """This process's own high-water RSS (VmHWM; exec resets it, unlike wait4's ru_maxrss)."""
     try:
@@ -115,8 +76,6 @@ def pipeline(args: dict) -> dict:
     from warehouse.pipeline import apply_quarantine, ingest_files, warehouse_for_writing
     from warehouse.runs import record_run
 
-    as_is = bool(args.get("as_is"))
-    workarounds = [] if as_is else _finish_table_exists_results()
     settings = load_settings(data_dir=Path(args["data_dir"]))
     run_id = f"bench-{uuid.uuid4()}"
     stages: dict[str, float] = {}
@@ -134,9 +93,6 @@ def pipeline(args: dict) -> dict:
     lap("discover")
     context = warehouse_for_writing(settings)
     con = context.__enter__()
-    if not as_is:
-        con.execute(LATEST_PER_FORCE)
-        workarounds.append("audit.latest_files keyed by (period, force from the file name)")
     lap("open_side_copy")
     try:
         run = ingest_files(con, settings, files, run_id=run_id)
@@ -169,7 +125,6 @@ def pipeline(args: dict) -> dict:
         "rows_loaded": sum(o.rows_loaded for o in outcomes),
         "indicator_values": counts.get("indicator_values"),
         "warehouse_bytes": settings.warehouse_path.stat().st_size,
-        "workarounds": workarounds,
     }
     if args.get("check"):
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as ro:

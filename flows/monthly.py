@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -181,5 +180,3 @@ def monthly_flow(period: str | None = "latest", plan_year: str | None = None, ar
                            f"see audit.pipeline_runs and reports/{resolved}/)")
     return summary
 
-
-__all__ = ["monthly_flow", "StagesFailed", "Path"]

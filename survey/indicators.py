@@ -30,18 +30,13 @@ import pandas as pd
 
 from transforms.definitions import IndicatorDefinition, Plan
 from transforms.engine import VALUE_COLUMNS, status_for
+from warehouse.schema import table_exists
 
 __all__ = ["SURVEY_METHOD", "SURVEY_PERIOD_TYPE", "survey_indicator_rows"]
 
 SURVEY_METHOD = "survey_share"
 SURVEY_PERIOD_TYPE = "wave"
 _SURVEY_AREA_TYPE = "district"  # the survey is weighted to the CSP district
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    """Whether schema.name is a table in the warehouse."""
-    return bool(con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-                            [schema, name]).fetchall()[0][0])
 
 
 def _float(value) -> float | None:
@@ -58,12 +53,12 @@ def survey_indicator_rows(con: duckdb.DuckDBPyConnection, plans: Mapping[str, Pl
     entries = [(plan, priority, outcome, entry, indicators[entry.id])
                for plan in plans.values() for priority, outcome, entry in plan.entries()
                if entry.id in indicators and indicators[entry.id].method == SURVEY_METHOD]
-    if not entries or not _table_exists(con, "marts", "survey_estimates"):
+    if not entries or not table_exists(con, "marts", "survey_estimates"):
         return pd.DataFrame(columns=VALUE_COLUMNS)
     estimates = con.execute("""
         select area_code, wave, question_id, answer_group, estimate_pct, ci_lower, ci_upper, n_eff
         from marts.survey_estimates where breakdown = 'all' and group_value = 'all'""").df()
-    if _table_exists(con, "marts", "survey_wave_changes"):
+    if table_exists(con, "marts", "survey_wave_changes"):
         changes = con.execute("""
             select area_code, wave, previous_wave, question_id, answer_group, p_value, significant
             from marts.survey_wave_changes where breakdown = 'all' and group_value = 'all'""").df()

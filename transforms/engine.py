@@ -28,6 +28,7 @@ from scipy import stats as scipy_stats
 
 from transforms import stats
 from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
+from warehouse.schema import table_exists
 
 PERIOD_TYPES = ("month", "12m", "fy", "fytd")
 
@@ -406,10 +407,6 @@ def wards_of(con: duckdb.DuckDBPyConnection, districts: list[str]) -> set[str]:
     return {row[0] for row in rows}
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]).fetchall()[0][0])
-
-
 def compute_values(con: duckdb.DuckDBPyConnection, districts: list[str] | None, ward_districts: list[str]) -> pd.DataFrame:
     """indicator_values rows for these districts (None = every district with data) and the wards of ward_districts."""
     indicators, changes, plans = project_definitions()
@@ -424,7 +421,7 @@ def compute_values(con: duckdb.DuckDBPyConnection, districts: list[str] | None, 
     wanted = {entry.id for plan in plans.values() for _, _, entry in plan.entries()}
     base = compute_base_values(measures, populations, indicators, changes, wanted, set(ward_districts))
     frames = [attach_plan(base, plans, ward_areas)] if not base.empty else []
-    if _table_exists(con, "marts", "survey_estimates"):
+    if table_exists(con, "marts", "survey_estimates"):
         from survey.indicators import survey_indicator_rows
 
         survey_rows = survey_indicator_rows(con, plans, indicators)

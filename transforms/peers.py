@@ -66,7 +66,7 @@ def load_groups(path: Path | None = None) -> dict:
 
 def build_peers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Write marts.indicator_peers for every police.uk count indicator of every plan."""
-    indicators, _, plans = project_definitions()
+    indicators, _, _ = project_definitions()
     config = load_groups()
     members = {"force": force_areas(con, float(config.get("min_share", 0.01)))}
     for name, group in config["groups"].items():

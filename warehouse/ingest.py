@@ -132,6 +132,7 @@ class Ingestor:
         self.catalogue = catalogue
         self.run_id = run_id
         self.today = today or date.today()
+        self._sources_by_sha: dict[str, str | None] = {}
 
     # -- checking -------------------------------------------------------------------------
     def _verdict(self, path: Path, sha: str, parsed: ParsedFile) -> Verdict:
@@ -180,7 +181,7 @@ class Ingestor:
             sha = sha256_file(path)
             if sha in known:
                 verdict = Verdict(path=str(path), file_name=path.name, source=None, sha256=sha, size_bytes=path.stat().st_size)
-                verdict.source = self._known_source(sha)
+                verdict.source = self._sources_by_sha.get(sha)
                 yield verdict, None
                 continue
             parsed = read_file(path, self.catalogue, source)
@@ -199,17 +200,12 @@ class Ingestor:
         for name in list(pending):
             yield from flush(name)
 
-    def _known_source(self, sha: str) -> str | None:
-        return self._sources_by_sha.get(sha) if hasattr(self, "_sources_by_sha") else None
-
     # -- loading --------------------------------------------------------------------------
     def loaded_hashes(self, con: duckdb.DuckDBPyConnection | None) -> dict[str, int]:
         if con is None:
-            self._sources_by_sha = {}
             return {}
         rows = con.execute("select sha256, file_id, source, received_at from audit.files where status = 'loaded'").fetchall()
         self._sources_by_sha = {sha: source for sha, _, source, _ in rows}
-        self._received = {sha: (file_id, received) for sha, file_id, _, received in rows}
         return {sha: file_id for sha, file_id, _, _ in rows}
 
     def load(self, con: duckdb.DuckDBPyConnection, verdict: Verdict, parsed: ParsedFile) -> FileOutcome:

@@ -12,7 +12,14 @@ from pathlib import Path
 import duckdb
 
 from warehouse.config import Settings
-from warehouse.ingest import FileOutcome, IngestReport, Ingestor, discover, move_to_quarantine, quarantine_target
+from warehouse.ingest import (
+    FileOutcome,
+    Ingestor,
+    IngestReport,
+    discover,
+    move_to_quarantine,
+    quarantine_target,
+)
 from warehouse.problems import Verdict
 from warehouse.publish import building_warehouse, connect_read_only, writer_lock
 from warehouse.schema import ensure_schema

@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
-import io
 import json
 import re
 import threading
@@ -426,13 +425,3 @@ def _in_ring(x: float, y: float, ring: list) -> bool:
         if (y0 > y) != (y1 > y) and x < (x1 - x0) * (y - y0) / (y1 - y0) + x0:
             inside = not inside
     return inside
-
-
-def read_text_sample(path: Path, limit: int = 5) -> list[str]:
-    """First lines of a text file, for reports."""
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        return [line.rstrip("\n") for line, _ in zip(handle, range(limit))]
-
-
-__all__ = ["ParsedFile", "read_file", "check_headers", "pii_columns", "polygon_centroid",
-           "point_in_geometry", "read_text_sample", "io"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 
@@ -63,4 +62,3 @@ def latest_common_period(con: duckdb.DuckDBPyConnection, sources: list[str]) -> 
     return min(found.values())
 
 
-__all__ = ["git_commit", "input_files", "record_run", "latest_common_period", "Path"]

@@ -101,5 +101,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, catalogue: SourceCatalogue) ->
             con.execute(f"comment on column {spec.raw_table}.\"{column.name}\" is '{_q(column.header + ': ' + note)}'")
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """Whether schema.name is a table or a view (result fetched to the end: DuckDB 2.0 blocks register otherwise)."""
+    return bool(con.execute(
+        "select (select count(*) from duckdb_tables() where schema_name = ? and table_name = ?)"
+        " + (select count(*) from duckdb_views() where schema_name = ? and view_name = ?)",
+        [schema, name, schema, name]).fetchall()[0][0])
+
+
 def _q(text: str) -> str:
     return text.replace("'", "''")

@@ -6,13 +6,7 @@ import duckdb
 
 from warehouse.config import Settings
 from warehouse.publish import connect_read_only
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-                            [schema, name]).fetchone()[0]
-                or con.execute("select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
-                               [schema, name]).fetchone()[0])
+from warehouse.schema import table_exists
 
 
 def loaded_summary(con: duckdb.DuckDBPyConnection) -> list[tuple]:
@@ -32,7 +26,7 @@ def loaded_summary(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def placement_summary(con: duckdb.DuckDBPyConnection, area: str) -> dict[str, int]:
-    if not _table_exists(con, "staging", "stg_police__street_crimes"):
+    if not table_exists(con, "staging", "stg_police__street_crimes"):
         return {}
     row = con.execute("""
         select
@@ -68,7 +62,7 @@ def render_status(settings: Settings) -> str:
         if refused:
             lines += ["", "Refused files (latest attempt):"]
             lines += [f"  {reason}" for _, _, reason in refused]
-        if _table_exists(con, "audit", "pipeline_runs"):
+        if table_exists(con, "audit", "pipeline_runs"):
             runs = con.execute("""select started_at, flow_name, period, state, coalesce(array_to_string(failed_stages, ','), '')
                                   from audit.pipeline_runs order by started_at desc limit 5""").fetchall()
             if runs:
