@@ -42,7 +42,8 @@ def source_section(spec: SourceSpec) -> str:
                      + (" ; the file name must claim the period and every row must fall in it" if spec.period.filename_regex else ""))
     if spec.unique:
         lines.append(f"- Unique within a file: {', '.join(f'`{k}`' for k in spec.unique)}")
-    lines.append(f"- Loaded to `raw.{spec.name}`; suite `expectations/suites/{spec.name}.json`")
+    engine = "Great Expectations" if spec.validation == "great_expectations" else "the same suite compiled to SQL, run in DuckDB"
+    lines.append(f"- Loaded to `raw.{spec.name}`; suite `expectations/suites/{spec.name}.json`, checked by {engine}")
     lines += ["", "| column | header in the file | type | rules | meaning |", "|---|---|---|---|---|"]
     for column in spec.columns:
         header = "(computed on read)" if column.is_computed else f"`{column.header}`"

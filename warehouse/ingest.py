@@ -22,11 +22,23 @@ import pyarrow as pa
 
 from warehouse.config import Settings
 from warehouse.problems import Issue, Verdict
-from warehouse.readers import ParsedFile, read_file
+from warehouse.readers import (
+    CSV_SCAN,
+    NO_ROWS,
+    ParsedFile,
+    column_map,
+    csv_columns,
+    parse_csv_body,
+    read_file,
+    reject_issues,
+    unreadable_csv,
+)
 from warehouse.sources import SourceCatalogue, SourceSpec
 
 # Rows validated per GX batch: bounds memory (pandas frames) at ~1 GB for national files at equal speed.
 BATCH_ROWS = 100_000
+# File bytes per DuckDB-path batch (one transaction): fewer commits; DuckDB spills, so memory stays small.
+SQL_BATCH_BYTES = 256 << 20
 SUPPORTED_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".geojson", ".txt", ".tsv", ".json", ".xls"}
 
 
@@ -133,6 +145,7 @@ class Ingestor:
         self.run_id = run_id
         self.today = today or date.today()
         self._sources_by_sha: dict[str, str | None] = {}
+        self._scratch_con: duckdb.DuckDBPyConnection | None = None
 
     # -- checking -------------------------------------------------------------------------
     def _verdict(self, path: Path, sha: str, parsed: ParsedFile) -> Verdict:
@@ -150,25 +163,31 @@ class Ingestor:
                 "raw person keys are never stored"))
         return None
 
-    def check(self, paths: list[Path], source: str | None, known: dict[str, int]) -> Iterator[tuple[Verdict, ParsedFile | None]]:
-        """Yield (verdict, parsed) per file, in batches of one source validated together."""
+    def check(self, paths: list[Path], source: str | None, known: dict[str, int],
+              con: duckdb.DuckDBPyConnection | None = None) -> Iterator[tuple[Verdict, ParsedFile | None]]:
+        """Yield (verdict, parsed) per file, in batches of one source validated together.
+
+        Files of `validation: duckdb` sources are parsed, checked and - when `con` is the warehouse
+        being built - loaded inside DuckDB in one step (parsed.outcome is then set). Without `con`
+        they are checked in a scratch in-memory database and nothing is kept.
+        """
         from warehouse.validation import validate_batch
 
         pending: dict[str, list[tuple[Path, str, ParsedFile]]] = {}
-        pending_rows: dict[str, int] = {}
+        pending_size: dict[str, int] = {}
 
         def flush(name: str) -> Iterator[tuple[Verdict, ParsedFile | None]]:
             batch = pending.pop(name, [])
-            pending_rows.pop(name, None)
+            pending_size.pop(name, None)
             if not batch:
+                return
+            if self.catalogue[name].validation == "duckdb":
+                yield from self._sql_batch(con, batch)
                 return
             try:
                 checks = validate_batch([parsed for _, _, parsed in batch], today=self.today)
             except Exception as error:  # noqa: BLE001 - one source's failure must not stop the others
-                for path, sha, parsed in batch:
-                    verdict = self._verdict(path, sha, parsed)
-                    verdict.system_error = f"validation of {name} failed: {type(error).__name__}: {error}"
-                    yield verdict, parsed
+                yield from self._failed(batch, f"validation of {name} failed: {type(error).__name__}: {error}")
                 return
             for (path, sha, parsed), result in zip(batch, checks):
                 verdict = self._verdict(path, sha, parsed)
@@ -184,21 +203,128 @@ class Ingestor:
                 verdict.source = self._sources_by_sha.get(sha)
                 yield verdict, None
                 continue
-            parsed = read_file(path, self.catalogue, source)
+            parsed = read_file(path, self.catalogue, source, csv_body=False)
             if parsed.source is not None and not parsed.issues:
                 issue = self._person_key_issue(parsed.source)
                 if issue:
                     parsed.issues.append(issue)
-            if parsed.issues or parsed.frame is None or parsed.source is None:
+            in_sql = parsed.source is not None and parsed.source.validation == "duckdb" and parsed.source.format == "csv"
+            if not parsed.issues and parsed.frame is None and parsed.source is not None and not in_sql:
+                parse_csv_body(parsed)
+            if parsed.issues or (parsed.frame is None and not in_sql) or parsed.source is None:
                 yield self._verdict(path, sha, parsed), parsed
                 continue
             name = parsed.source.name
             pending.setdefault(name, []).append((path, sha, parsed))
-            pending_rows[name] = pending_rows.get(name, 0) + len(parsed.frame)
-            if pending_rows[name] >= BATCH_ROWS:
+            if in_sql:
+                pending_size[name] = pending_size.get(name, 0) + path.stat().st_size
+                full = pending_size[name] >= SQL_BATCH_BYTES
+            else:
+                pending_size[name] = pending_size.get(name, 0) + len(parsed.frame)
+                full = pending_size[name] >= BATCH_ROWS
+            if full:
                 yield from flush(name)
         for name in list(pending):
             yield from flush(name)
+
+    def _failed(self, batch, message: str) -> Iterator[tuple[Verdict, ParsedFile]]:
+        for path, sha, parsed in batch:
+            verdict = self._verdict(path, sha, parsed)
+            verdict.system_error = message
+            yield verdict, parsed
+
+    # -- the DuckDB path ------------------------------------------------------------------
+    def _sql_batch(self, con: duckdb.DuckDBPyConnection | None, batch: list) -> Iterator[tuple[Verdict, ParsedFile]]:
+        """Load a batch straight from CSV into raw, run the suite in SQL, keep only passing files - one transaction.
+
+        A file DuckDB cannot parse is refused on its own and the batch is redone without it; any other
+        error redoes the files one by one, so one file's failure never stops the others.
+        """
+        name = batch[0][2].source.name
+        target = con if con is not None else self._scratch()
+        try:
+            results = self._sql_transaction(target, batch, keep=con is not None)
+        except _Unreadable as broken:
+            path, sha, parsed = batch[broken.index]
+            parsed.issues.append(unreadable_csv(broken.error))
+            rest = batch[: broken.index] + batch[broken.index + 1:]
+            yield self._verdict(path, sha, parsed), parsed
+            if rest:
+                yield from self._sql_batch(con, rest)
+            return
+        except Exception as error:  # noqa: BLE001 - isolate the file that fails
+            if len(batch) > 1:
+                for item in batch:
+                    yield from self._sql_batch(con, [item])
+                return
+            yield from self._failed(batch, f"load of {name} failed: {type(error).__name__}: {error}")
+            return
+        yield from results
+
+    def _scratch(self) -> duckdb.DuckDBPyConnection:
+        if self._scratch_con is None:
+            from warehouse.schema import ensure_schema
+
+            self._scratch_con = duckdb.connect()
+            ensure_schema(self._scratch_con, self.catalogue)
+        return self._scratch_con
+
+    def _sql_transaction(self, con: duckdb.DuckDBPyConnection, batch: list, keep: bool) -> list[tuple[Verdict, ParsedFile]]:
+        from warehouse.sql_validation import evaluate
+
+        spec = batch[0][2].source
+        now = datetime.now()
+        names = ", ".join(f'"{c.name}"' for c in spec.columns)
+        verdicts: list[Verdict] = []
+        file_ids: list[int] = []
+        con.begin()
+        try:
+            for index, (path, sha, parsed) in enumerate(batch):
+                file_id = con.execute("select nextval('audit.file_id_seq')").fetchall()[0][0]
+                columns = column_map(spec, parsed.headers)
+                select = ", ".join(f"{columns[c.name]}" for c in spec.columns)
+                con.execute("drop table if exists reject_errors; drop table if exists reject_scans")
+                try:
+                    rows = con.execute(
+                        f"insert into {spec.raw_table} ({names}, _file_id, _row_number, _loaded_at) "
+                        f"select {select}, ?, (row_number() over ())::integer + 1, ? from {CSV_SCAN}",
+                        [file_id, now, str(path), csv_columns(parsed.headers)]).fetchall()[0][0]
+                except duckdb.Error as error:
+                    con.rollback()
+                    raise _Unreadable(index, error) from error
+                parsed.issues.extend(reject_issues(con))
+                if not parsed.issues and rows == 0:
+                    parsed.issues.append(NO_ROWS)
+                verdict = self._verdict(path, sha, parsed)
+                verdict.rows = int(rows)
+                verdicts.append(verdict)
+                file_ids.append(file_id)
+            checked = {fid: spec.claimed_period(v.file_name) for fid, v in zip(file_ids, verdicts) if v.passed}
+            results = evaluate(con, spec.raw_table, spec, checked, today=self.today) if checked else {}
+            out = []
+            refused = []
+            for file_id, verdict, (_, _, parsed) in zip(file_ids, verdicts, batch):
+                result = results.get(file_id)
+                if result is not None:
+                    verdict.issues.extend(result.issues)
+                    verdict.rules_checked = result.rules_checked
+                    verdict.periods = result.periods
+                if not verdict.passed:
+                    refused.append(file_id)
+                elif keep:
+                    superseded = self._record_load(con, spec, file_id, verdict, result.scope, verdict.rows, now)
+                    parsed.outcome = FileOutcome(verdict=verdict, status="loaded", file_id=file_id,
+                                                 rows_loaded=verdict.rows, superseded=superseded)
+                out.append((verdict, parsed))
+            if refused:
+                con.execute(f"delete from {spec.raw_table} where _file_id in (select unnest(?::bigint[]))", [refused])
+            con.commit() if keep else con.rollback()
+        except _Unreadable:
+            raise
+        except BaseException:
+            con.rollback()
+            raise
+        return out
 
     # -- loading --------------------------------------------------------------------------
     def loaded_hashes(self, con: duckdb.DuckDBPyConnection | None) -> dict[str, int]:
@@ -221,35 +347,39 @@ class Ingestor:
         table = pa.Table.from_pandas(frame, preserve_index=False,
                                      schema=pa.schema([("_row_number", pa.int32())] + [(c.name, pa.string()) for c in spec.columns]))
         now = datetime.now()
+        scope = ""
+        if spec.revision_scope:
+            scope = "|".join(sorted({str(v) for v in parsed.frame[spec.revision_scope].dropna().unique()}))
         con.begin()
         try:
             file_id = con.execute("select nextval('audit.file_id_seq')").fetchall()[0][0]
-            scope = ""
-            if spec.revision_scope:
-                scope = "|".join(sorted({str(v) for v in parsed.frame[spec.revision_scope].dropna().unique()}))
-            superseded = []
-            if verdict.periods:
-                superseded = [row[0] for row in con.execute(
-                    "select distinct file_id from audit.file_periods where source = ? and scope = ? "
-                    "and period in (select unnest(?::varchar[])) order by 1",
-                    [spec.name, scope, verdict.periods]).fetchall()]
-            elif spec.period is None:
-                superseded = [row[0] for row in con.execute(
-                    "select file_id from audit.files where source = ? and status = 'loaded' order by 1", [spec.name]).fetchall()]
             con.register("incoming_rows", table)
             names = ", ".join(f'"{c.name}"' for c in spec.columns)
             con.execute(f"insert into {spec.raw_table} ({names}, _file_id, _row_number, _loaded_at) "
                         f"select {names}, ?, _row_number, ? from incoming_rows", [file_id, now])
             con.unregister("incoming_rows")
-            self._insert_file(con, file_id, verdict, "loaded", now, rows_loaded=len(frame), superseded=superseded)
-            periods = verdict.periods or ["*"]
-            con.executemany("insert into audit.file_periods (file_id, source, period, loaded_at, scope) values (?, ?, ?, ?, ?)",
-                            [[file_id, spec.name, period, now, scope] for period in periods])
+            superseded = self._record_load(con, spec, file_id, verdict, scope, len(frame), now)
             con.commit()
         except BaseException:
             con.rollback()
             raise
         return FileOutcome(verdict=verdict, status="loaded", file_id=file_id, rows_loaded=len(frame), superseded=superseded)
+
+    def _record_load(self, con, spec: SourceSpec, file_id: int, verdict: Verdict, scope: str, rows: int, now: datetime) -> list[int]:
+        """Audit rows of a loaded file (inside the caller's transaction); returns the files it supersedes."""
+        superseded = []
+        if verdict.periods:
+            superseded = [row[0] for row in con.execute(
+                "select distinct file_id from audit.file_periods where source = ? and scope = ? "
+                "and period in (select unnest(?::varchar[])) order by 1",
+                [spec.name, scope, verdict.periods]).fetchall()]
+        elif spec.period is None:
+            superseded = [row[0] for row in con.execute(
+                "select file_id from audit.files where source = ? and status = 'loaded' order by 1", [spec.name]).fetchall()]
+        self._insert_file(con, file_id, verdict, "loaded", now, rows_loaded=rows, superseded=superseded)
+        con.executemany("insert into audit.file_periods (file_id, source, period, loaded_at, scope) values (?, ?, ?, ?, ?)",
+                        [[file_id, spec.name, period, now, scope] for period in verdict.periods or ["*"]])
+        return superseded
 
     def record_refusal(self, con: duckdb.DuckDBPyConnection, verdict: Verdict, quarantine_path: str) -> FileOutcome:
         now = datetime.now()
@@ -278,6 +408,15 @@ class Ingestor:
              verdict.reason() or None, verdict.rows, rows_loaded, periods[0] if periods else None,
              periods[-1] if periods else None, periods, claimed, verdict.header_row, verdict.rules_checked,
              superseded, quarantine_path, self.run_id])
+
+
+class _Unreadable(Exception):
+    """DuckDB could not parse file number `index` of a batch (the transaction is already rolled back)."""
+
+    def __init__(self, index: int, error: Exception):
+        super().__init__(str(error))
+        self.index = index
+        self.error = error
 
 
 def quarantine_target(settings: Settings, verdict: Verdict) -> Path:

@@ -58,13 +58,15 @@ def ingest_files(con: duckdb.DuckDBPyConnection, settings: Settings, files: list
     run = IngestRun()
     ingestor = Ingestor(settings, catalogue(), run_id or str(uuid.uuid4()), today=today)
     known = ingestor.loaded_hashes(con)
-    for verdict, parsed in ingestor.check(files, source, known):
+    for verdict, parsed in ingestor.check(files, source, known, con):
         if parsed is None:
             file_id = known[verdict.sha256]
             run.report.outcomes.append(FileOutcome(verdict=verdict, status="duplicate", file_id=file_id,
                                                    note=f"already loaded as file {file_id}; nothing to do"))
         elif verdict.system_error:
             run.report.outcomes.append(FileOutcome(verdict=verdict, status="failed", note=verdict.system_error))
+        elif verdict.passed and parsed.outcome is not None:
+            run.report.outcomes.append(parsed.outcome)
         elif verdict.passed:
             try:
                 run.report.outcomes.append(ingestor.load(con, verdict, parsed))

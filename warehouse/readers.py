@@ -44,6 +44,7 @@ class ParsedFile:
     frame: pd.DataFrame | None = None
     header_row: int = 1
     issues: list[Issue] = field(default_factory=list)
+    outcome: object | None = None  # set when the DuckDB path has already loaded the file (an ingest FileOutcome)
 
 
 def pii_columns(headers: list[str]) -> list[tuple[str, str]]:
@@ -99,8 +100,13 @@ def check_headers(spec: SourceSpec, headers: list[str]) -> list[Issue]:
     return issues
 
 
-def read_file(path: Path, catalogue: SourceCatalogue, source_name: str | None = None) -> ParsedFile:
-    """Read any supported file; structural problems are returned as issues, never raised."""
+def read_file(path: Path, catalogue: SourceCatalogue, source_name: str | None = None,
+              csv_body: bool = True) -> ParsedFile:
+    """Read any supported file; structural problems are returned as issues, never raised.
+
+    With csv_body=False a CSV is checked up to its header only (encoding, source, columns) and its
+    rows are left for the caller to parse in DuckDB (`CSV_SCAN`).
+    """
     path = Path(path)
     forced = catalogue[source_name] if source_name else None
     parsed = ParsedFile(path=path, source=forced)
@@ -132,7 +138,7 @@ def read_file(path: Path, catalogue: SourceCatalogue, source_name: str | None = 
         parsed.source = parsed.source or _by_name(catalogue, path.name)
         parsed.issues.append(Issue(rule="not_csv", message="the file is not a CSV: it holds binary data (NUL bytes)"))
         return parsed
-    return _read_csv(parsed, catalogue)
+    return _read_csv(parsed, catalogue, csv_body)
 
 
 def _by_name(catalogue: SourceCatalogue, file_name: str) -> SourceSpec | None:
@@ -173,7 +179,7 @@ def _utf8_problem(path: Path) -> Issue | None:
     return None
 
 
-def _read_csv(parsed: ParsedFile, catalogue: SourceCatalogue) -> ParsedFile:
+def _read_csv(parsed: ParsedFile, catalogue: SourceCatalogue, body: bool = True) -> ParsedFile:
     path = parsed.path
     problem = _utf8_problem(path)
     if problem:
@@ -201,47 +207,42 @@ def _read_csv(parsed: ParsedFile, catalogue: SourceCatalogue) -> ParsedFile:
         parsed.issues.append(Issue(rule="wrong_format", message=f"{spec.name} arrives as {spec.format}, not CSV"))
         return parsed
     parsed.issues.extend(check_headers(spec, headers))
-    if parsed.issues:
+    if parsed.issues or not body:
         return parsed
-    parsed.frame, reject_issues = _duckdb_read(path, spec, headers)
-    parsed.issues.extend(reject_issues)
+    return parse_csv_body(parsed)
+
+
+NO_ROWS = Issue(rule="no_rows", message="the file has a header but no data rows")
+
+
+def parse_csv_body(parsed: ParsedFile) -> ParsedFile:
+    """Parse the rows of a CSV whose header passed, into parsed.frame (text) with malformed-row issues."""
+    parsed.frame, issues = _duckdb_read(parsed.path, parsed.source, parsed.headers)
+    parsed.issues.extend(issues)
     if not parsed.issues and len(parsed.frame) == 0:
-        parsed.issues.append(Issue(rule="no_rows", message="the file has a header but no data rows"))
+        parsed.issues.append(NO_ROWS)
     return parsed
 
 
-def _duckdb_read(path: Path, spec: SourceSpec, headers: list[str]) -> tuple[pd.DataFrame, list[Issue]]:
-    """Parse the whole CSV with DuckDB (all text), collecting malformed rows with their row numbers."""
-    by_header = {column.header: column.name for column in spec.columns}
-    columns = {f"c{i}": "VARCHAR" for i in range(len(headers))}
-    with _reader_lock:
-        return _duckdb_read_locked(path, headers, by_header, columns)
+def column_map(spec: SourceSpec, headers: list[str]) -> dict[str, str]:
+    """Declared column name -> positional CSV_SCAN column (c0, c1, ...) of a file whose header passed."""
+    position = {header.strip(): i for i, header in enumerate(headers)}
+    return {column.name: f"c{position[column.header]}" for column in spec.columns}
 
 
-_reader_lock = threading.Lock()
-_reader_con: duckdb.DuckDBPyConnection | None = None
+# DuckDB's strict read of a CSV as text (path and csv_columns bound as ?, ?); bad rows go to reject_errors.
+CSV_SCAN = ("read_csv(?, header = true, columns = ?, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+            "store_rejects = true, auto_detect = false, null_padding = false, encoding = 'utf-8')")
 
 
-def _duckdb_read_locked(path: Path, headers: list[str], by_header: dict[str, str], columns: dict[str, str]):
-    # One in-memory connection serves every read: opening one per file costs more than the read.
-    global _reader_con
-    if _reader_con is None:
-        _reader_con = duckdb.connect()
-    con = _reader_con
-    con.execute("drop table if exists reject_errors; drop table if exists reject_scans")
-    try:
-        relation = con.execute(
-            "select * from read_csv(?, header = true, columns = ?, delim = ',', quote = '\"', "
-            "escape = '\"', strict_mode = true, store_rejects = true, auto_detect = false, "
-            "null_padding = false, encoding = 'utf-8')",
-            [str(path), columns],
-        )
-        frame = relation.df()
-        rejects = con.execute(
-            "select line, error_type, error_message from reject_errors order by line"
-        ).fetchall()
-    except duckdb.Error as error:
-        return pd.DataFrame(), [Issue(rule="unreadable_csv", message=f"the file cannot be parsed as CSV: {str(error).splitlines()[0]}")]
+def csv_columns(headers: list[str]) -> dict[str, str]:
+    """The positional column map for CSV_SCAN: c0, c1, ... all VARCHAR."""
+    return {f"c{i}": "VARCHAR" for i in range(len(headers))}
+
+
+def reject_issues(con: duckdb.DuckDBPyConnection) -> list[Issue]:
+    """Malformed rows of the last CSV_SCAN on this connection, as issues (first 50, then a count)."""
+    rejects = con.execute("select line, error_type, error_message from reject_errors order by line").fetchall()
     issues: list[Issue] = []
     for line, error_type, error_message in rejects[:50]:
         kind = {"MISSING COLUMNS": "has too few fields", "TOO MANY COLUMNS": "has too many fields",
@@ -250,6 +251,36 @@ def _duckdb_read_locked(path: Path, headers: list[str], by_header: dict[str, str
                             message=f"the row {kind} ({error_message}); the file may be truncated or cut mid-line"))
     if len(rejects) > 50:
         issues.append(Issue(rule="malformed_row", count=len(rejects) - 50, message=f"{len(rejects) - 50:,} more malformed rows"))
+    return issues
+
+
+def unreadable_csv(error: Exception) -> Issue:
+    return Issue(rule="unreadable_csv", message=f"the file cannot be parsed as CSV: {str(error).splitlines()[0]}")
+
+
+def _duckdb_read(path: Path, spec: SourceSpec, headers: list[str]) -> tuple[pd.DataFrame, list[Issue]]:
+    """Parse the whole CSV with DuckDB (all text), collecting malformed rows with their row numbers."""
+    by_header = {column.header: column.name for column in spec.columns}
+    with _reader_lock:
+        return _duckdb_read_locked(path, headers, by_header)
+
+
+_reader_lock = threading.Lock()
+_reader_con: duckdb.DuckDBPyConnection | None = None
+
+
+def _duckdb_read_locked(path: Path, headers: list[str], by_header: dict[str, str]):
+    # One in-memory connection serves every read: opening one per file costs more than the read.
+    global _reader_con
+    if _reader_con is None:
+        _reader_con = duckdb.connect()
+    con = _reader_con
+    con.execute("drop table if exists reject_errors; drop table if exists reject_scans")
+    try:
+        frame = con.execute(f"select * from {CSV_SCAN}", [str(path), csv_columns(headers)]).df()
+        issues = reject_issues(con)
+    except duckdb.Error as error:
+        return pd.DataFrame(), [unreadable_csv(error)]
     frame.columns = [by_header.get(h.strip(), h) for h in headers]
     frame.index = pd.RangeIndex(2, len(frame) + 2)
     return frame, issues

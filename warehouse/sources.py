@@ -82,6 +82,9 @@ class SourceSpec(_Strict):
     period: PeriodSpec | None = None
     unique: tuple[str, ...] = ()
     revision_scope: str | None = None  # column whose value says whose file it is (e.g. the force)
+    # great_expectations: GX runs the suite on the parsed rows. duckdb: the same suite compiled to SQL and run
+    # inside DuckDB on rows loaded straight from the CSV (national-scale files; CSV without person keys only).
+    validation: Literal["great_expectations", "duckdb"] = "great_expectations"
     area: AreaSpec | None = None
     columns: tuple[ColumnSpec, ...]
 
@@ -98,6 +101,9 @@ class SourceSpec(_Strict):
                 raise ValueError(f"{self.name}: unique key '{key}' is not a column")
         if self.revision_scope and self.revision_scope not in names:
             raise ValueError(f"{self.name}: revision_scope '{self.revision_scope}' is not a column")
+        if self.validation == "duckdb" and (self.format != "csv" or self.person_keys
+                                            or any(c.is_computed for c in self.columns)):
+            raise ValueError(f"{self.name}: validation 'duckdb' needs a CSV source without person keys or computed columns")
         if self.period and self.period.column not in names:
             raise ValueError(f"{self.name}: period column '{self.period.column}' is not a column")
         if self.area:

@@ -165,7 +165,7 @@ def validate_batch(files: list[ParsedFile], today: date | None = None) -> list[F
                                                        claims[number], today, grain))
     checks = []
     for number, parsed in enumerate(files):
-        issues = [issue for _, issue in sorted(per_file[number], key=lambda pair: (pair[0], pair[1].rows[:1] or (0,)))]
+        issues = [issue for _, issue in sorted(per_file[number], key=lambda pair: (pair[0], pair[1].rows[:1] or (float("inf"),)))]
         periods: list[str] = []
         if spec.period is not None:
             values = frames[number][spec.period.column + PERIOD_SUFFIX].dropna().unique()
@@ -198,20 +198,38 @@ def _file_of(index: int, offsets: list[int]) -> int:
 def _issues(meta: dict, kind: str, batch: pd.DataFrame, batch_rows: list[int], file_rows: pd.Index, offset: int,
             claim: str | None, today: date, grain: str) -> list[Issue]:
     """Group failing rows by value so each message can quote the value it is about."""
-    columns = meta.get("columns") or ([meta["column"]] if meta.get("column") else [])
-    template = meta.get("message", f"rule {kind} failed")
-    current = today.strftime("%Y-%m") if grain == "month" else str(today.year)
+    columns = rule_columns(meta)
     by_value: dict[str, list[int]] = {}
     for index in batch_rows:
-        value = " / ".join(str(batch.at[index, c]) for c in columns) if columns else ""
+        value = " / ".join(_text(batch.at[index, c]) for c in columns) if columns else ""
         by_value.setdefault(value, []).append(int(file_rows[index - offset]))
+    groups = [(value, rows[:MAX_ROWS_PER_ISSUE], len(rows)) for value, rows in list(by_value.items())[:MAX_VALUES_PER_RULE]]
+    return issues_from_groups(meta, kind, groups, len(by_value), claim, today, grain)
+
+
+def _text(value: object) -> str:
+    """A value as a message quotes it: empty for a missing value."""
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def rule_columns(meta: dict) -> list[str]:
+    """The columns whose values a failure message quotes."""
+    return meta.get("columns") or ([meta["column"]] if meta.get("column") else [])
+
+
+def issues_from_groups(meta: dict, kind: str, groups: list[tuple[str, list[int], int]], distinct_values: int,
+                       claim: str | None, today: date, grain: str) -> list[Issue]:
+    """One Issue per failing value (value, first rows, count), in order of first row, then a 'more values' line."""
+    template = meta.get("message", f"rule {kind} failed")
+    current = today.strftime("%Y-%m") if grain == "month" else str(today.year)
     issues = []
-    for value, rows in list(by_value.items())[:MAX_VALUES_PER_RULE]:
+    for value, rows, count in groups[:MAX_VALUES_PER_RULE]:
         message = (template.replace("{value}", value).replace("{claimed_period}", claim or "")
                    .replace("{current_period}", current))
         issues.append(Issue(rule=meta.get("rule", kind), column=meta.get("header", meta.get("column")),
-                            rows=tuple(rows[:MAX_ROWS_PER_ISSUE]), values=(value,), count=len(rows), message=message))
-    hidden = len(by_value) - MAX_VALUES_PER_RULE
+                            rows=tuple(int(r) for r in rows[:MAX_ROWS_PER_ISSUE]), values=(value,), count=int(count),
+                            message=message))
+    hidden = distinct_values - MAX_VALUES_PER_RULE
     if hidden > 0:
         issues.append(Issue(rule=meta.get("rule", kind), column=meta.get("header"), count=hidden,
                             message=f"... and {hidden:,} more distinct values break this rule"))

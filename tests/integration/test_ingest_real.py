@@ -85,3 +85,20 @@ def test_audit_answers_the_readme_query(ingested):
         rows = dict(((s, st), n) for s, st, n in con.execute("select source, status, count(*) from audit.files group by all").fetchall())
     assert rows[("police_street", "loaded")] == 2
     assert rows[("reference_lsoa11_ward_lad", "loaded")] == 1
+
+
+def test_each_raw_row_keeps_its_spreadsheet_row_number(ingested):
+    """raw._row_number is the row as a spreadsheet shows it (header = row 1): every stored row equals that csv record."""
+    path, _ = ingested
+    month = MONTHS[1]
+    with open(POLICE_DIR / f"{month}-kent-street.csv", encoding="utf-8", newline="") as handle:
+        records = list(csv.reader(handle))[1:]
+    with duckdb.connect(str(path), read_only=True) as con:
+        stored = con.execute("""
+            select _row_number, crime_id, longitude, location, crime_type, last_outcome_category
+            from raw.police_street where month = ? order by _row_number""", [month]).fetchall()
+    assert [row[0] for row in stored] == list(range(2, len(records) + 2))
+    for row_number, crime_id, longitude, location, crime_type, outcome in stored:
+        record = records[row_number - 2]
+        assert (crime_id or "", longitude or "", location or "", crime_type, outcome or "") == (
+            record[0], record[4], record[6], record[9], record[10]), row_number
