@@ -5,10 +5,12 @@
 Measures, side by side (every measurement in its own fresh child process, so peak RSS is per
 measurement; ratios only against baselines measured in the same run):
 
-  (a) ingest + validate (ingest_files: sha256, read, GX suite, load, audit) of the national year
+  (a) ingest + validate (ingest_files: sha256, read, the suite (in DuckDB for police_street), load, audit) of the national year
       over bare DuckDB `read_csv` of the same files into a table                 target ≤ 2.0×
-  (b) the full monthly run (side copy → ingest → staging/marts → indicator engine → publish) over a
-      plain pandas script computing the same 12-month police.uk indicators     target ≥ 5× faster
+  (b) the full monthly run (side copy → ingest the 12th month onto 11 → staging/marts → indicator engine
+      → publish) over a plain pandas script computing the same 12-month indicators from all 12 months'
+      files                                                                     target ≥ 5× faster
+      (the whole year into an empty warehouse is reported beside it)
   (c) peak memory (max RSS) of the full monthly run of the national year         target ≤ 2 GB
   (d) full-run time at 1×, 4×, 16× data: time(k) / (k · time(1)) per k          target 1 ± 0.25
   (e) a monthly run (one new month) on a warehouse holding 12 vs 60 months       reported
@@ -238,7 +240,9 @@ def metrics(m: dict) -> dict:
     national, duck, pandas = m["national"], m["duckdb_baseline"], m["pandas_baseline"]
     ingest = national["stages"]["ingest_validate_load"]
     a = ingest / duck["seconds"]
-    b = pandas["seconds"] / national["seconds"]
+    monthly = m["monthly"]
+    b = pandas["seconds"] / monthly["seconds"]
+    b_cold = pandas["seconds"] / national["seconds"]
     c = national["peak_rss_mb"]
     points = m["scaling"]
     base = points[0]["seconds"]
@@ -261,8 +265,14 @@ def metrics(m: dict) -> dict:
             "rows": national["rows_loaded"]},
         "b_monthly_run_vs_pandas": {
             "target": ">= 5.0x faster", "target_value": TARGETS["b"], "measured": round(b, 3), "unit": "x faster",
-            "pass": b >= TARGETS["b"], "pipeline_seconds": round(national["seconds"], 2),
-            "baseline_seconds": round(pandas["seconds"], 2), "cross_check": m.get("cross_check")},
+            "pass": b >= TARGETS["b"], "pipeline_seconds": round(monthly["seconds"], 2),
+            "baseline_seconds": round(pandas["seconds"], 2), "cross_check": m.get("cross_check_monthly"),
+            "what": "the monthly run as scheduled: the 12th month's files ingested onto a warehouse holding the first "
+                    "11, then staging, marts, indicators and publication; the pandas script reads all 12 months",
+            "stages": rounded(monthly["stages"]),
+            "cold_full_year": {"measured": round(b_cold, 3), "pipeline_seconds": round(national["seconds"], 2),
+                               "what": "all 12 months ingested into an empty warehouse in one run",
+                               "cross_check": m.get("cross_check")}},
         "c_peak_memory": {
             "target": "<= 2048 MB", "target_value": TARGETS["c"], "measured": round(c, 1), "unit": "MB",
             "ratio": round(c / MEMORY_LIMIT_MB, 3), "pass": c <= TARGETS["c"],
@@ -303,6 +313,8 @@ def table(results: dict) -> list[str]:
         ("(b) monthly run speed-up over pandas", ">= 5x", f"{b['measured']}x",
          b["pass"], (f"{b['pipeline_seconds']} s vs {b['baseline_seconds']} s; values equal "
                      f"{check.get('values_compared', 0) - check.get('mismatches', 0)}/{check.get('values_compared', 0)}")),
+        ("    the whole year into an empty warehouse", "(reported)", f"{b['cold_full_year']['measured']}x",
+         None, f"{b['cold_full_year']['pipeline_seconds']} s vs {b['baseline_seconds']} s"),
         ("(c) peak memory, national year", "<= 2048 MB", f"{c['measured']:.0f} MB",
          c["pass"], f"bare DuckDB {c['baselines_mb']['duckdb_read_csv']:.0f} MB, pandas {c['baselines_mb']['pandas_script']:.0f} MB"),
         ("(d) time(k)/(k*time(1)), k = 4, 16", "1 +/- 0.25", " / ".join(f"{v}" for v in d["ratios"].values()),
@@ -316,6 +328,7 @@ def table(results: dict) -> list[str]:
         lines.append(f"{name:<42} {target:<11} {measured:>13}  {({True: 'PASS', False: 'FAIL', None: '-'})[passed]:<6} {detail}")
     n = results["measurements"]["national"]
     lines.append("national run stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in n["stages"].items() if v >= 0.05))
+    lines.append("monthly run stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in b["stages"].items() if v >= 0.05))
     return lines
 
 
@@ -355,10 +368,22 @@ def run(args: argparse.Namespace) -> dict:
         m["cross_check"] = cross_check(m["national"], m["pandas_baseline"])
         m["national"].pop("latest_12m", None)
         m["national"].pop("data_dir", None)
-        m["pandas_baseline"].pop("latest_12m", None)
         log(f"    cross-check pipeline vs pandas: {m['cross_check']['mismatches']} mismatches "
             f"of {m['cross_check']['values_compared']} values")
         shutil.rmtree(work / "runs" / "national", ignore_errors=True)
+
+        log("(b) the monthly run: the 12th month onto a warehouse holding the first 11")
+        before = bench.pipeline("national_first_11", national_dirs[:-1])
+        m["monthly"] = bench.pipeline("national_monthly", national_dirs[-1:], template=Path(before["data_dir"]), check=True)
+        m["monthly_setup"] = {k: before[k] for k in ("seconds", "rows_loaded")}
+        m["cross_check_monthly"] = cross_check(m["monthly"], m["pandas_baseline"])
+        m["monthly"].pop("latest_12m", None)
+        m["monthly"].pop("data_dir", None)
+        m["pandas_baseline"].pop("latest_12m", None)
+        log(f"    cross-check monthly run vs pandas: {m['cross_check_monthly']['mismatches']} mismatches "
+            f"of {m['cross_check_monthly']['values_compared']} values")
+        shutil.rmtree(work / "runs" / "national_first_11", ignore_errors=True)
+        shutil.rmtree(work / "runs" / "national_monthly", ignore_errors=True)
 
         log("(d) scaling 1x / 4x / 16x")
         scale = sizes["scaling"]

@@ -292,7 +292,7 @@ class Ingestor:
                 except duckdb.Error as error:
                     con.rollback()
                     raise _Unreadable(index, error) from error
-                parsed.issues.extend(reject_issues(con))
+                parsed.issues.extend(reject_issues(con, path))
                 if not parsed.issues and rows == 0:
                     parsed.issues.append(NO_ROWS)
                 verdict = self._verdict(path, sha, parsed)

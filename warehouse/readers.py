@@ -146,6 +146,11 @@ def _by_name(catalogue: SourceCatalogue, file_name: str) -> SourceSpec | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def utf8_problem(path: Path) -> Issue:
+    """Why a file DuckDB or the csv module could not decode is not UTF-8 (always an issue)."""
+    return _utf8_problem(path) or Issue(rule="not_utf8", message="the file is not UTF-8 text")
+
+
 def _utf8_problem(path: Path) -> Issue | None:
     """Find the first byte that is not UTF-8, with its line, streaming the file."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -181,7 +186,8 @@ def _utf8_problem(path: Path) -> Issue | None:
 
 def _read_csv(parsed: ParsedFile, catalogue: SourceCatalogue, body: bool = True) -> ParsedFile:
     path = parsed.path
-    problem = _utf8_problem(path)
+    # Without the body, DuckDB's parse finds bad bytes (INVALID UNICODE) and utf8_problem explains them then.
+    problem = _utf8_problem(path) if body else None
     if problem:
         parsed.source = parsed.source or _by_name(catalogue, path.name)
         parsed.issues.append(problem)
@@ -191,6 +197,10 @@ def _read_csv(parsed: ParsedFile, catalogue: SourceCatalogue, body: bool = True)
             headers = next(csv.reader(handle))
         except StopIteration:
             headers = []
+        except UnicodeDecodeError:
+            parsed.source = parsed.source or _by_name(catalogue, path.name)
+            parsed.issues.append(utf8_problem(path))
+            return parsed
         except csv.Error as error:
             parsed.issues.append(Issue(rule="not_csv", rows=(1,), count=1, message=f"the header cannot be read as CSV ({error})"))
             return parsed
@@ -240,9 +250,15 @@ def csv_columns(headers: list[str]) -> dict[str, str]:
     return {f"c{i}": "VARCHAR" for i in range(len(headers))}
 
 
-def reject_issues(con: duckdb.DuckDBPyConnection) -> list[Issue]:
-    """Malformed rows of the last CSV_SCAN on this connection, as issues (first 50, then a count)."""
+def reject_issues(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> list[Issue]:
+    """Malformed rows of the last CSV_SCAN on this connection, as issues (first 50, then a count).
+
+    Given the file's path, bytes that are not UTF-8 are explained as utf8_problem does (offset, a
+    likely Windows-1252 origin) instead of row by row.
+    """
     rejects = con.execute("select line, error_type, error_message from reject_errors order by line").fetchall()
+    if path is not None and any(error_type == "INVALID UNICODE" for _, error_type, _ in rejects):
+        return [utf8_problem(path)]
     issues: list[Issue] = []
     for line, error_type, error_message in rejects[:50]:
         kind = {"MISSING COLUMNS": "has too few fields", "TOO MANY COLUMNS": "has too many fields",
