@@ -13,13 +13,15 @@ means — Welch's t-test on the two sets of monthly values. p < 0.05.
 Status against the aim: improving / worsening when the change is significant, else
 no_significant_change; not_assessed when there is no previous window or the two windows straddle a
 declared recording-practice change (the comparison is not like for like).
+
+Each indicator is computed for all its areas at once: the measures become areas × months arrays,
+a window's total is the difference of two running totals, and the CIs and p-values of every window
+of every area come from one vectorised scipy call.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import date
 
 import duckdb
 import numpy as np
@@ -38,10 +40,6 @@ VALUE_COLUMNS = [
     "previous_value", "previous_numerator", "previous_denominator", "change", "change_pct", "change_p_value",
     "change_significant", "aim", "status", "crosses_recording_change", "recording_changes", "months_in_window",
 ]
-
-
-def month_end(month_start: pd.Timestamp) -> date:
-    return (month_start + pd.offsets.MonthEnd(0)).date()
 
 
 @dataclass(frozen=True)
@@ -81,22 +79,6 @@ def windows_for(months: pd.DatetimeIndex, period_type: str) -> list[Window]:
     return out
 
 
-def _population_by_year(populations: pd.DataFrame, area_code: str, kind: str, years: np.ndarray) -> np.ndarray:
-    """Mid-year population of each window's final year (latest earlier year if missing, else earliest)."""
-    rows = populations[populations["area_code"] == area_code]
-    column = "population" if kind == "all" else "population_16_plus"
-    out = np.full(len(years), np.nan)
-    if rows.empty:
-        return out
-    known = rows.sort_values("year")
-    known_years = known["year"].to_numpy()
-    known_values = known[column].to_numpy(dtype=float)
-    for i, year in enumerate(years):
-        position = np.searchsorted(known_years, year, side="right") - 1
-        out[i] = known_values[max(position, 0)]
-    return out
-
-
 def count_change_p_values(x1: np.ndarray, n1: np.ndarray, x0: np.ndarray, n0: np.ndarray) -> np.ndarray:
     """Exact conditional test of two Poisson counts, vectorised.
 
@@ -130,49 +112,143 @@ def _window_bounds(months: pd.DatetimeIndex, period_type: str) -> tuple[np.ndarr
     return starts, ends
 
 
-def _f(value) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return None if math.isnan(value) else value
+@dataclass(frozen=True)
+class MeasureGrid:
+    """Monthly measures as areas × months arrays, one per (mart, measure); NaN = not delivered."""
+
+    area_types: np.ndarray
+    area_codes: np.ndarray
+    months: pd.DatetimeIndex
+    values: dict[tuple[str, str], np.ndarray]
 
 
-def _window_values(definition: IndicatorDefinition, sums: np.ndarray, squares: np.ndarray, den_sum: np.ndarray | None,
-                   starts: np.ndarray, ends: np.ndarray, length: np.ndarray, populations: pd.DataFrame,
-                   area_code: str, months: pd.DatetimeIndex) -> dict:
-    """Value, numerator, denominator and 95% CI of each window (arrays)."""
-    x = sums[ends + 1] - sums[starts]
+def measure_grid(measures: pd.DataFrame) -> MeasureGrid:
+    """Long monthly measures (mart, measure, area_type, area_code, month, value) as one grid per measure.
+
+    Areas are sorted by (area_type, area_code); months run from the first to the last month of any
+    measure. An area or month a measure has no row for is NaN, like a month that was not delivered.
+    """
+    measures = measures.dropna(subset=["area_type", "area_code", "month"])
+    if measures.duplicated(["mart", "measure", "area_type", "area_code", "month"]).any():
+        raise ValueError("marts.monthly_measures holds two values of one measure for one area and month")
+    area_keys = pd.MultiIndex.from_frame(measures[["area_type", "area_code"]])
+    areas = area_keys.unique().sort_values()
+    months = pd.date_range(measures["month"].min(), measures["month"].max(), freq="MS")
+    rows, columns = areas.get_indexer(area_keys), months.get_indexer(pd.DatetimeIndex(measures["month"]))
+    numbers = measures["value"].to_numpy(dtype=float, na_value=np.nan)
+    values = {}
+    for key, positions in measures.groupby(["mart", "measure"]).indices.items():
+        grid = np.full((len(areas), len(months)), np.nan)
+        grid[rows[positions], columns[positions]] = numbers[positions]
+        values[key] = grid
+    return MeasureGrid(areas.get_level_values("area_type").to_numpy(dtype=object),
+                       areas.get_level_values("area_code").to_numpy(dtype=object), months, values)
+
+
+def _running_totals(values: np.ndarray) -> np.ndarray:
+    """Cumulative sums along months with a leading zero column: a window's total is two look-ups."""
+    return np.concatenate([np.zeros((len(values), 1), dtype=values.dtype), np.cumsum(values, axis=1)], axis=1)
+
+
+def _window_total(totals: np.ndarray, area: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    return totals[area, ends + 1] - totals[area, starts]
+
+
+def _complete(delivered: np.ndarray, area: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Was every month of each window (start..end, month positions, broadcast) delivered in its area?"""
+    inside = starts >= 0
+    clipped_starts, clipped_ends = np.clip(starts, 0, None), np.clip(ends, 0, None)
+    return inside & (_window_total(delivered, area, clipped_starts, clipped_ends) == ends - starts + 1)
+
+
+def _complete_windows(grid: MeasureGrid, delivered: np.ndarray,
+                      period_types: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(area, start, end, period type position) of every complete window, ordered by area, period type, end."""
+    every_area = np.arange(len(grid.area_codes))[:, None]
+    found = []
+    for position, period_type in enumerate(period_types):
+        starts, ends = _window_bounds(grid.months, period_type)
+        complete = _complete(delivered, every_area, starts[None, :], ends[None, :])
+        if period_type in {"fy", "fytd"}:  # financial-year windows are reported for districts only
+            complete &= (grid.area_types != "ward")[:, None]
+        area, window = np.nonzero(complete)
+        found.append((area, starts[window], ends[window], np.full(len(area), position)))
+    area, starts, ends, kind = (np.concatenate(parts) for parts in zip(*found))
+    order = np.lexsort((ends, kind, area))
+    return area[order], starts[order], ends[order], kind[order]
+
+
+def _population_by_year(populations: pd.DataFrame, area_codes: np.ndarray, kind: str, years: np.ndarray) -> np.ndarray:
+    """Mid-year population of each area in each year (latest earlier year if missing, else earliest)."""
+    out = np.full(len(years), np.nan)
+    if populations.empty:
+        return out
+    column = "population" if kind == "all" else "population_16_plus"
+    known = populations.sort_values(["area_code", "year"])
+    known_areas, codes = pd.factorize(known["area_code"], sort=True)
+    # One sorted key per (area, year), so a single searchsorted finds every area's latest year <= year.
+    span = np.int64(1 << 32)
+    keys = known_areas.astype(np.int64) * span + known["year"].to_numpy(dtype=np.int64)
+    wanted = codes.get_indexer(area_codes)
+    targets = wanted.astype(np.int64) * span
+    latest = np.searchsorted(keys, targets + years.astype(np.int64), side="right") - 1
+    earliest = np.searchsorted(keys, targets, side="left")
+    position = np.maximum(latest, earliest)
+    known_values = known[column].to_numpy(dtype=float, na_value=np.nan)
+    has_any = wanted >= 0
+    out[has_any] = known_values[position[has_any]]
+    return out
+
+
+def _window_values(definition: IndicatorDefinition, grid: MeasureGrid, totals: dict[str, np.ndarray],
+                   area: np.ndarray, starts: np.ndarray, ends: np.ndarray, populations: pd.DataFrame) -> dict:
+    """Numerator, denominator and value of each window (arrays; variance of the monthly values for means)."""
+    x = _window_total(totals["numerator"], area, starts, ends)
+    length = ends - starts + 1
     out = {"numerator": x, "denominator": np.full(len(x), np.nan)}
     method, multiplier = definition.method, definition.multiplier
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "count":
-            lower, upper = stats.poisson_count_ci(x)
-            out.update(value=x, ci_lower=np.asarray(lower, dtype=float), ci_upper=np.asarray(upper, dtype=float))
+            out["value"] = x
         elif method == "mean":
             mean = x / length
-            sum_squares = squares[ends + 1] - squares[starts]
+            sum_squares = _window_total(totals["squares"], area, starts, ends)
             variance = np.where(length > 1, (sum_squares - length * mean ** 2) / np.maximum(length - 1, 1), np.nan)
-            half = scipy_stats.t.ppf(0.975, np.maximum(length - 1, 1)) * np.sqrt(np.maximum(variance, 0) / length)
-            out.update(value=mean, ci_lower=mean - half, ci_upper=mean + half, variance=variance)
+            out.update(value=mean, variance=variance)
         elif method == "proportion":
-            n = den_sum[ends + 1] - den_sum[starts]
+            n = _window_total(totals["denominator"], area, starts, ends)
             out["denominator"] = n
-            safe_n = np.where(n > 0, n, 1.0)
-            lower, upper = stats.wilson_ci(np.minimum(x, safe_n), safe_n)
-            value = np.where(n > 0, x / safe_n * multiplier, np.nan)
-            out.update(value=value, ci_lower=np.where(n > 0, np.asarray(lower) * multiplier, np.nan),
-                       ci_upper=np.where(n > 0, np.asarray(upper) * multiplier, np.nan))
+            out["value"] = np.where(n > 0, x / np.where(n > 0, n, 1.0) * multiplier, np.nan)
         elif method == "rate":
-            years = months[ends].year.to_numpy()
-            population = _population_by_year(populations, area_code, definition.denominator.population, years)
+            years = grid.months[ends].year.to_numpy()
+            population = _population_by_year(populations, grid.area_codes[area], definition.denominator.population, years)
             out["denominator"] = population
-            safe = np.where(population > 0, population, np.nan)
-            lower, upper = stats.poisson_count_ci(x)
-            out.update(value=x / safe * multiplier, ci_lower=np.asarray(lower) / safe * multiplier,
-                       ci_upper=np.asarray(upper) / safe * multiplier)
+            out["value"] = x / np.where(population > 0, population, np.nan) * multiplier
         else:
             raise ValueError(f"{definition.id}: method {method} is not computed from monthly measures")
     return out
+
+
+def _confidence_limits(definition: IndicatorDefinition, window: dict, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """95% CI of each window (method per the module docstring), one vectorised call for all areas."""
+    method, multiplier = definition.method, definition.multiplier
+    x, n = window["numerator"], window["denominator"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "count":
+            lower, upper = stats.poisson_count_ci(x)
+            return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+        if method == "rate":
+            safe = np.where(n > 0, n, np.nan)
+            lower, upper = stats.poisson_count_ci(x)
+            return np.asarray(lower) / safe * multiplier, np.asarray(upper) / safe * multiplier
+        if method == "proportion":
+            safe_n = np.where(n > 0, n, 1.0)
+            lower, upper = stats.wilson_ci(np.minimum(x, safe_n), safe_n)
+            return (np.where(n > 0, np.asarray(lower) * multiplier, np.nan),
+                    np.where(n > 0, np.asarray(upper) * multiplier, np.nan))
+        # mean: t-interval on the monthly values
+        half = scipy_stats.t.ppf(0.975, np.maximum(length - 1, 1)) * np.sqrt(np.maximum(window["variance"], 0) / length)
+        return window["value"] - half, window["value"] + half
 
 
 def _change_p_values(definition: IndicatorDefinition, current: dict, previous: dict, length: np.ndarray) -> np.ndarray:
@@ -209,6 +285,21 @@ def crosses(changes: list[RecordingChange], current: Window, previous: Window) -
     return out
 
 
+def _crossed_changes(changes: list[RecordingChange], previous_starts: pd.DatetimeIndex, current_ends: pd.DatetimeIndex,
+                     compared: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
+    """The recording changes each comparison straddles (the rule of `crosses`, all windows at once), and whether any."""
+    crossed_ids: list[list[str]] = [[] for _ in range(len(compared))]
+    crossed = np.zeros(len(compared), dtype=bool)
+    last_days = current_ends + pd.offsets.MonthEnd(0)
+    for change in changes:
+        when = pd.Timestamp(change.date)
+        hit = compared & (previous_starts < when) & (when <= last_days)
+        for position in np.flatnonzero(hit):
+            crossed_ids[position].append(change.id)
+        crossed |= hit
+    return crossed_ids, crossed
+
+
 def status_for(aim: str, change: float | None, significant: bool | None, crossing: bool) -> str:
     if change is None or significant is None or crossing:
         return "not_assessed"
@@ -218,134 +309,144 @@ def status_for(aim: str, change: float | None, significant: bool | None, crossin
     return "improving" if up == (aim == "increase") else "worsening"
 
 
-def series_rows(definition: IndicatorDefinition, changes: dict[str, RecordingChange], numerator: pd.Series,
-                denominator: pd.Series | None, populations: pd.DataFrame, area_code: str, area_type: str,
-                period_types: tuple[str, ...] = PERIOD_TYPES) -> list[dict]:
-    """All windows of one indicator in one area (aim-independent part of indicator_values), vectorised."""
-    if numerator.empty:
-        return []
+def statuses(aim: pd.Series, change: pd.Series, significant: pd.Series, crossing: pd.Series) -> np.ndarray:
+    """`status_for` of every row at once (change NaN and significant None = not compared)."""
+    assessed = change.notna().to_numpy() & significant.notna().to_numpy() & ~crossing.to_numpy(dtype=bool)
+    significant = significant.where(significant.notna(), False).to_numpy(dtype=bool)
+    change = change.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        improving = (change > 0) == (aim.to_numpy() == "increase")
+        return np.select([~assessed, ~significant | (change == 0), improving],
+                         ["not_assessed", "no_significant_change", "improving"], "worsening")
+
+
+def indicator_rows(definition: IndicatorDefinition, changes: dict[str, RecordingChange], grid: MeasureGrid,
+                   populations: pd.DataFrame, wards: bool = True, period_types: tuple[str, ...] = PERIOD_TYPES) -> pd.DataFrame:
+    """All windows of one indicator in every area of the grid (aim-independent part of indicator_values).
+
+    wards=False leaves the grid's wards out. Rows are ordered by area, period type, period end."""
     method = definition.method
-    months = pd.date_range(numerator.index.min(), numerator.index.max(), freq="MS")
-    num = numerator.reindex(months).to_numpy(dtype=float)
-    available = ~np.isnan(num)
-    den = None
+    numerator = grid.values.get((definition.numerator.mart, definition.numerator.measure))
+    denominator = None
     if method == "proportion":
+        denominator = grid.values.get((definition.denominator.mart, definition.denominator.measure))
         if denominator is None:
-            return []
-        den = denominator.reindex(months).to_numpy(dtype=float)
-        available &= ~np.isnan(den)
-    filled = np.where(available, num, 0.0)
-    sums = np.concatenate([[0.0], np.cumsum(filled)])
-    squares = np.concatenate([[0.0], np.cumsum(filled ** 2)])
-    have = np.concatenate([[0], np.cumsum(available)])
-    den_sum = np.concatenate([[0.0], np.cumsum(np.where(available, den, 0.0))]) if den is not None else None
+            return pd.DataFrame()
+    if numerator is None:
+        return pd.DataFrame()
+    available = ~np.isnan(numerator)
+    if not wards:
+        available &= (grid.area_types != "ward")[:, None]
+    if denominator is not None:
+        available &= ~np.isnan(denominator)
+    filled = np.where(available, numerator, 0.0)
+    totals = {"numerator": _running_totals(filled), "squares": _running_totals(filled ** 2)}
+    if denominator is not None:
+        totals["denominator"] = _running_totals(np.where(available, denominator, 0.0))
+    delivered = _running_totals(available.astype(np.int64))
+
+    area, starts, ends, kind = _complete_windows(grid, delivered, period_types)
+    if len(area) == 0:
+        return pd.DataFrame()
+    length = ends - starts + 1
+    current = _window_values(definition, grid, totals, area, starts, ends, populations)
+    ci_lower, ci_upper = _confidence_limits(definition, current, length)
+    previous_ok = _complete(delivered, area, starts - 12, ends - 12)
+    # A window without a complete previous one is compared with itself; the result is dropped below.
+    previous_starts, previous_ends = np.where(previous_ok, starts - 12, starts), np.where(previous_ok, ends - 12, ends)
+    previous = _window_values(definition, grid, totals, area, previous_starts, previous_ends, populations)
+    p_values = _change_p_values(definition, current, previous, length)
+
+    value, before = current["value"], previous["value"]
+    compared = previous_ok & ~np.isnan(value) & ~np.isnan(before)
+    p_value = np.where(compared, p_values, np.nan)
+    significant = np.full(len(area), None, dtype=object)
+    judged = ~np.isnan(p_value)
+    significant[judged] = p_value[judged] < 0.05
+    with np.errstate(invalid="ignore", divide="ignore"):
+        change = np.where(compared, value - before, np.nan)
+        change_pct = np.where(compared & (before != 0), change / before * 100, np.nan)
+    period_starts, period_ends = grid.months[starts], grid.months[ends]
     own_changes = [changes[c] for c in definition.recording_changes]
-
-    def complete(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-        inside = starts >= 0
-        clipped_starts, clipped_ends = np.clip(starts, 0, None), np.clip(ends, 0, None)
-        return inside & (have[clipped_ends + 1] - have[clipped_starts] == ends - starts + 1)
-
-    rows: list[dict] = []
-    for period_type in period_types:
-        if area_type == "ward" and period_type in {"fy", "fytd"}:
-            continue
-        starts, ends = _window_bounds(months, period_type)
-        keep = complete(starts, ends)
-        starts, ends = starts[keep], ends[keep]
-        if len(ends) == 0:
-            continue
-        length = ends - starts + 1
-        current = _window_values(definition, sums, squares, den_sum, starts, ends, length, populations, area_code, months)
-        previous_ok = complete(starts - 12, ends - 12)
-        p_starts, p_ends = np.where(previous_ok, starts - 12, starts), np.where(previous_ok, ends - 12, ends)
-        previous = _window_values(definition, sums, squares, den_sum, p_starts, p_ends, length, populations, area_code, months)
-        p_values = _change_p_values(definition, current, previous, length)
-        for i in range(len(ends)):
-            start, end = months[starts[i]], months[ends[i]]
-            value, before = _f(current["value"][i]), _f(previous["value"][i])
-            row = {
-                "indicator_id": definition.id, "area_code": area_code, "area_type": area_type,
-                "period_type": period_type, "period_start": start.date(), "period_end": month_end(end),
-                "value": value, "numerator": _f(current["numerator"][i]), "denominator": _f(current["denominator"][i]),
-                "ci_lower": _f(current["ci_lower"][i]), "ci_upper": _f(current["ci_upper"][i]),
-                "months_in_window": int(length[i]),
-                "previous_value": None, "previous_numerator": None, "previous_denominator": None,
-                "change": None, "change_pct": None, "change_p_value": None, "change_significant": None,
-                "recording_changes": [],
-            }
-            if previous_ok[i] and value is not None and before is not None:
-                change = value - before
-                p_value = _f(p_values[i])
-                row.update(
-                    previous_value=before, previous_numerator=_f(previous["numerator"][i]),
-                    previous_denominator=_f(previous["denominator"][i]), change=change,
-                    change_pct=(change / before * 100) if before else None,
-                    change_p_value=p_value, change_significant=None if p_value is None else bool(p_value < 0.05),
-                    recording_changes=crosses(own_changes, Window(period_type, start, end),
-                                              Window(period_type, months[p_starts[i]], months[p_ends[i]])),
-                )
-            rows.append(row)
-    return rows
+    crossed_ids, crossed = _crossed_changes(own_changes, grid.months[previous_starts], period_ends, compared)
+    return pd.DataFrame({
+        "indicator_id": definition.id,
+        "area_code": grid.area_codes[area],
+        "area_type": grid.area_types[area],
+        "period_type": np.array(period_types, dtype=object)[kind],
+        "period_start": period_starts.date,
+        "period_end": (period_ends + pd.offsets.MonthEnd(0)).date,
+        "value": value,
+        "numerator": current["numerator"],
+        "denominator": current["denominator"],
+        "ci_lower": ci_lower,
+        "ci_upper": ci_upper,
+        "months_in_window": length,
+        "previous_value": np.where(compared, before, np.nan),
+        "previous_numerator": np.where(compared, previous["numerator"], np.nan),
+        "previous_denominator": np.where(compared, previous["denominator"], np.nan),
+        "change": change,
+        "change_pct": change_pct,
+        "change_p_value": p_value,
+        "change_significant": significant,
+        "recording_changes": crossed_ids,
+        "crosses_recording_change": crossed,
+    })
 
 
-def load_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    measures = con.execute("select mart, measure, area_type, area_code, month, value from marts.monthly_measures").df()
-    measures["month"] = pd.to_datetime(measures["month"])
+def load_inputs(con: duckdb.DuckDBPyConnection, measures: set[tuple[str, str]], districts: list[str] | None,
+                ward_areas: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The monthly measures the indicators use ((mart, measure) pairs) in these districts (None = all) and
+    wards, and the populations."""
+    monthly = con.execute("""
+        select mart, measure, area_type, area_code, month, value
+        from marts.monthly_measures
+        where list_contains($measures, mart || '.' || measure)
+          and ((area_type = 'district' and ($districts is null or list_contains($districts, area_code)))
+               or (area_type = 'ward' and list_contains($wards, area_code)))
+    """, {"measures": sorted(f"{mart}.{measure}" for mart, measure in measures),
+          "districts": None if districts is None else list(districts), "wards": sorted(ward_areas)}).df()
+    monthly["month"] = pd.to_datetime(monthly["month"])
     populations = con.execute("select area_code, area_type, year, population, population_16_plus from marts.population_by_area_year").df()
-    return measures, populations
+    return monthly, populations
+
+
+def measures_used(definitions: list[IndicatorDefinition]) -> set[tuple[str, str]]:
+    """(mart, measure) of every numerator and measure denominator of these indicators."""
+    used = {(d.numerator.mart, d.numerator.measure) for d in definitions if d.numerator is not None}
+    used |= {(d.denominator.mart, d.denominator.measure) for d in definitions if d.denominator is not None and d.denominator.measure}
+    return used
 
 
 def compute_base_values(measures: pd.DataFrame, populations: pd.DataFrame, indicators: dict[str, IndicatorDefinition],
                         changes: dict[str, RecordingChange], wanted: set[str], ward_districts: set[str]) -> pd.DataFrame:
     """Aim-independent values for every wanted indicator, every district it has data for, and wards."""
-    grouped = {key: frame for key, frame in measures.groupby(["mart", "measure"])}
-    rows: list[dict] = []
+    if measures.empty:
+        return pd.DataFrame()
+    grid = measure_grid(measures)
+    frames = []
     for indicator_id in sorted(wanted):
         definition = indicators[indicator_id]
         if definition.numerator is None:
             continue
-        numerator_frame = grouped.get((definition.numerator.mart, definition.numerator.measure))
-        if numerator_frame is None:
-            continue
-        denominator_frame = None
-        if definition.denominator is not None and definition.denominator.measure:
-            denominator_frame = grouped.get((definition.denominator.mart, definition.denominator.measure))
-        for (area_type, area_code), frame in numerator_frame.groupby(["area_type", "area_code"]):
-            if area_type == "ward" and ("ward" not in definition.breakdowns or not ward_districts):
-                continue
-            numerator = frame.set_index("month")["value"].sort_index()
-            denominator = None
-            if denominator_frame is not None:
-                match = denominator_frame[(denominator_frame["area_type"] == area_type) & (denominator_frame["area_code"] == area_code)]
-                denominator = match.set_index("month")["value"].sort_index()
-            rows.extend(series_rows(definition, changes, numerator, denominator, populations, area_code, area_type))
-    return pd.DataFrame(rows)
+        wards = "ward" in definition.breakdowns and bool(ward_districts)
+        frames.append(indicator_rows(definition, changes, grid, populations, wards))
+    frames = [frame for frame in frames if len(frame)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def attach_plan(base: pd.DataFrame, plans: dict[str, Plan], ward_areas: set[str]) -> pd.DataFrame:
     """One copy of the values per plan entry (priority × outcome × indicator), with aim and status."""
-    frames = []
-    for plan in plans.values():
-        for priority, outcome, entry in plan.entries():
-            subset = base[base["indicator_id"] == entry.id]
-            if subset.empty:
-                continue
-            subset = subset[(subset["area_type"] == "district") | subset["area_code"].isin(ward_areas)].copy()
-            subset["plan_year"] = plan.plan_year
-            subset["priority_id"] = priority.id
-            subset["outcome_id"] = outcome.id
-            subset["aim"] = entry.aim
-            frames.append(subset)
-    if not frames:
+    entries = pd.DataFrame(
+        [{"plan_year": plan.plan_year, "priority_id": priority.id, "outcome_id": outcome.id, "indicator_id": entry.id,
+          "aim": entry.aim} for plan in plans.values() for priority, outcome, entry in plan.entries()],
+        columns=["plan_year", "priority_id", "outcome_id", "indicator_id", "aim"])
+    shown = base[(base["area_type"] == "district") | base["area_code"].isin(ward_areas)]
+    # An inner merge keeps the order of the entries, and of the base rows within each entry.
+    values = entries.merge(shown, on="indicator_id", how="inner", sort=False)
+    if values.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
-    values = pd.concat(frames, ignore_index=True)
-    values["crosses_recording_change"] = values["recording_changes"].map(lambda c: bool(c))
-    values["status"] = [
-        status_for(aim, change, significant, crossing)
-        for aim, change, significant, crossing in zip(values["aim"], values["change"].where(values["change"].notna(), None),
-                                                      values["change_significant"], values["crosses_recording_change"])
-    ]
+    values["status"] = statuses(values["aim"], values["change"], values["change_significant"], values["crosses_recording_change"])
     return values[VALUE_COLUMNS]
 
 
@@ -410,15 +511,10 @@ def wards_of(con: duckdb.DuckDBPyConnection, districts: list[str]) -> set[str]:
 def compute_values(con: duckdb.DuckDBPyConnection, districts: list[str] | None, ward_districts: list[str]) -> pd.DataFrame:
     """indicator_values rows for these districts (None = every district with data) and the wards of ward_districts."""
     indicators, changes, plans = project_definitions()
-    measures, populations = load_inputs(con)
-    ward_areas = wards_of(con, ward_districts)
-    keep = (measures["area_type"] == "ward") & measures["area_code"].isin(ward_areas)
-    if districts is None:
-        keep |= measures["area_type"] == "district"
-    else:
-        keep |= (measures["area_type"] == "district") & measures["area_code"].isin(districts)
-    measures = measures[keep]
     wanted = {entry.id for plan in plans.values() for _, _, entry in plan.entries()}
+    ward_areas = wards_of(con, ward_districts)
+    used = measures_used([indicators[indicator_id] for indicator_id in wanted])
+    measures, populations = load_inputs(con, used, districts, ward_areas)
     base = compute_base_values(measures, populations, indicators, changes, wanted, set(ward_districts))
     frames = [attach_plan(base, plans, ward_areas)] if not base.empty else []
     if table_exists(con, "marts", "survey_estimates"):
@@ -443,4 +539,5 @@ def run_engine(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, int]
     return {"indicator_values": len(values), "indicators": int(values["indicator_id"].nunique()) if len(values) else 0}
 
 
-__all__ = ["Window", "compute_values", "count_change_p_values", "crosses", "run_engine", "series_rows", "status_for", "windows_for"]
+__all__ = ["MeasureGrid", "Window", "compute_values", "count_change_p_values", "crosses", "indicator_rows", "measure_grid",
+           "run_engine", "status_for", "statuses", "windows_for"]
