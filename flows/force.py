@@ -92,10 +92,15 @@ def force_flow(areas: str | list[str] = "all-in-force", period: str | None = "la
         chosen = resolve_areas(con, areas)
     quarantine_refused(settings, run)
     logger.info("running %d areas: %s", len(chosen), ", ".join(chosen))
+    for area in chosen:  # the merge reads only files written by this run's area runs
+        area_output(settings.data_dir, area).unlink(missing_ok=True)
     futures = [run_area.submit(area, use_deployments) for area in chosen]
     results = [future.result() for future in futures]
-    frames = [pd.read_parquet(area_output(settings.data_dir, area)) for area in chosen
-              if area_output(settings.data_dir, area).exists()]
+    missing = [area for area in chosen if not area_output(settings.data_dir, area).exists()]
+    if missing:  # e.g. a worker whose $CSP_DATA is not this one: never publish without those areas
+        raise RuntimeError(f"area runs completed but wrote no {area_output(settings.data_dir, '<code>')} for "
+                           f"{', '.join(missing)}: do all workers share this $CSP_DATA?")
+    frames = [pd.read_parquet(area_output(settings.data_dir, area)) for area in chosen]
     values = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS)
     indicators, _, plans = project_definitions()
     plan_year = plan_year or max(plans)

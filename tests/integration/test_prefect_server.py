@@ -13,16 +13,28 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
-import urllib.request
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.integration.prefect_processes import (
+    PROJECT_ROOT,
+    SERVER_START_TIMEOUT,
+    Process,
+    api_get,
+    api_post,
+    base_env,
+    cli,
+    deploy_all,
+    deployment_by_name,
+    free_port,
+    running_server,
+    start_worker,
+)
 
 pytestmark = [
     pytest.mark.server,
@@ -30,127 +42,15 @@ pytestmark = [
     pytest.mark.skipif(os.name == "nt", reason="process-group handling in this test is POSIX only"),
 ]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-PREFECT = [str(BIN / "prefect")] if (BIN / "prefect").exists() else [sys.executable, "-m", "prefect"]
 LONDON = ZoneInfo("Europe/London")
 
-# Generous: a loaded 2-core machine. Measured idle: server ~3 s (10-30 s on a fresh home), deploy ~2-10 s,
-# the demo monthly run ~1.5-3 min.
-SERVER_START_TIMEOUT = 300
-CLI_TIMEOUT = 300
+# Generous: a loaded 2-core machine. Measured idle: the demo monthly run ~1.5-3 min.
 FLOW_RUN_TIMEOUT = 8 * 60
 SCHEDULER_TIMEOUT = 120
 
 # monthly_flow writes reports/<period>/ (report cards, committee summary, data quality). Set to False to
 # check the warehouse only (the reports folder is then checked only if the run produced it).
 EXPECT_REPORTS = True
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def base_env(prefect_home: Path, api_url: str | None = None) -> dict[str, str]:
-    """A clean environment: no CSP_* or PREFECT_* from the test session, offline and quiet."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CSP_", "PREFECT_"))}
-    env.update({
-        "PREFECT_HOME": str(prefect_home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_LOGGING_LEVEL": "INFO",
-        "COLUMNS": "200",
-        "PYTHONUNBUFFERED": "1",
-    })
-    if api_url:
-        env["PREFECT_API_URL"] = api_url
-    return env
-
-
-class Process:
-    """A child in its own process group, with its output in a log file."""
-
-    def __init__(self, name: str, args: list[str], env: dict[str, str], cwd: Path, log_dir: Path):
-        self.name = name
-        self.log_path = log_dir / f"{name}.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.popen = subprocess.Popen(args, env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self, first: signal.Signals = signal.SIGINT, grace: float = 60.0) -> float:
-        """Signal the whole group: `first`, then SIGTERM, then SIGKILL. Returns seconds taken."""
-        started = time.monotonic()
-        try:
-            for sig, wait in ((first, grace), (signal.SIGTERM, 20.0), (signal.SIGKILL, 15.0)):
-                if self.popen.poll() is not None:
-                    break
-                try:
-                    os.killpg(self.popen.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    self.popen.wait(timeout=wait)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
-            # Anything left in the group (e.g. a flow-run subprocess) goes too.
-            try:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        finally:
-            self._log.close()
-        return time.monotonic() - started
-
-
-def api_get(api_url: str, path: str, timeout: float = 10.0):
-    with urllib.request.urlopen(f"{api_url}{path}", timeout=timeout) as response:
-        return json.loads(response.read())
-
-
-def api_post(api_url: str, path: str, body: dict, timeout: float = 10.0):
-    request = urllib.request.Request(f"{api_url}{path}", data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return json.loads(response.read())
-
-
-def wait_healthy(api_url: str, server: Process, timeout: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if not server.alive():
-            pytest.fail(f"prefect server start exited ({server.popen.returncode}):\n{server.tail()}")
-        try:
-            if api_get(api_url, "/health", timeout=3) is True:
-                return time.monotonic() - started
-        except (urllib.error.URLError, OSError, ValueError):
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"the Prefect server did not answer /api/health within {timeout} s:\n{server.tail()}")
-
-
-def cli(args: list[str], env: dict[str, str], cwd: Path = PROJECT_ROOT) -> tuple[str, float]:
-    started = time.monotonic()
-    done = subprocess.run([*PREFECT, *args], env=env, cwd=cwd, capture_output=True, text=True, check=False,
-                          timeout=CLI_TIMEOUT, start_new_session=True)
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, f"prefect {' '.join(args)} failed ({done.returncode}):\n{output[-4000:]}"
-    return output, time.monotonic() - started
-
-
-def deployment_by_name(api_url: str, name: str) -> dict:
-    return api_get(api_url, f"/deployments/name/{name}")
 
 
 def scheduled_runs(api_url: str, deployment_id: str) -> list[dict]:
@@ -204,19 +104,8 @@ def hook_is_wired() -> bool:
 @pytest.fixture()
 def prefect_server(tmp_path):
     """`prefect server start` on a free loopback port with a fresh PREFECT_HOME; stopped at the end."""
-    home = tmp_path / "prefect-home"
-    home.mkdir()
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
-    server = Process("server", [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                     base_env(home), tmp_path, tmp_path)
-    timings: dict[str, float] = {}
-    try:
-        timings["server_healthy_s"] = wait_healthy(api_url, server, SERVER_START_TIMEOUT)
-        yield {"api_url": api_url, "home": home, "server": server, "timings": timings, "tmp": tmp_path}
-    finally:
-        timings["server_stop_s"] = server.stop(first=signal.SIGINT, grace=30.0)
-        print("timings:", json.dumps({k: round(v, 1) for k, v in timings.items()}))
+    with running_server(tmp_path, {}) as server:
+        yield server
 
 
 def test_monthly_deployment_runs_on_a_worker(prefect_server, real_dir):
@@ -229,8 +118,7 @@ def test_monthly_deployment_runs_on_a_worker(prefect_server, real_dir):
     generate_demo_inbox(data / "inbox", real_dir)
     timings["demo_inbox_s"] = time.monotonic() - started
 
-    _, timings["work_pool_s"] = cli(["work-pool", "create", "csp-process", "--type", "process"], env)
-    output, timings["deploy_s"] = cli(["deploy", "--all", "--no-prompt"], env)
+    output = deploy_all(env, timings)
     assert "csp-monthly/csp-monthly" in output and "csp-monthly/csp-rerun" in output
 
     monthly = deployment_by_name(api_url, "csp-monthly/csp-monthly")
@@ -245,9 +133,7 @@ def test_monthly_deployment_runs_on_a_worker(prefect_server, real_dir):
     assert rerun["schedules"] == []
 
     worker_env = {**env, "CSP_DATA": str(data), "CSP_DEMO": "1", "CSP_PROJECT_DIR": str(PROJECT_ROOT)}
-    worker_cwd = tmp / "elsewhere"  # the pull step, not the worker's folder, puts the run in the checkout
-    worker_cwd.mkdir()
-    worker = Process("worker", [*PREFECT, "worker", "start", "--pool", "csp-process"], worker_env, worker_cwd, tmp)
+    worker = start_worker("worker", worker_env, tmp)  # started outside the checkout
     try:
         started = time.monotonic()
         output, timings["trigger_s"] = cli(["deployment", "run", "csp-monthly/csp-monthly"], env)
