@@ -23,22 +23,23 @@ import pyarrow as pa
 from warehouse.config import Settings
 from warehouse.problems import Issue, Verdict
 from warehouse.readers import (
-    CSV_SCAN,
+    CSV_SCAN_FILES,
     NO_ROWS,
     ParsedFile,
     column_map,
     csv_columns,
+    issues_from_rejects,
     parse_csv_body,
     read_file,
-    reject_issues,
+    rejects_by_file,
     unreadable_csv,
 )
 from warehouse.sources import SourceCatalogue, SourceSpec
 
 # Rows validated per GX batch: bounds memory (pandas frames) at ~1 GB for national files at equal speed.
 BATCH_ROWS = 100_000
-# File bytes per DuckDB-path batch (one transaction): fewer commits; DuckDB spills, so memory stays small.
-SQL_BATCH_BYTES = 256 << 20
+# File bytes per DuckDB-path batch (one scan, one transaction): the batch is staged in a temp table (~2x its bytes).
+SQL_BATCH_BYTES = 128 << 20
 SUPPORTED_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".geojson", ".txt", ".tsv", ".json", ".xls"}
 
 
@@ -270,39 +271,59 @@ class Ingestor:
         return self._scratch_con
 
     def _sql_transaction(self, con: duckdb.DuckDBPyConnection, batch: list, keep: bool) -> list[tuple[Verdict, ParsedFile]]:
+        """One scan per header layout into a temp table, row numbers per file, insert into raw, rules, audit."""
         from warehouse.sql_validation import evaluate
 
         spec = batch[0][2].source
         now = datetime.now()
         names = ", ".join(f'"{c.name}"' for c in spec.columns)
-        verdicts: list[Verdict] = []
-        file_ids: list[int] = []
         con.begin()
         try:
-            for index, (path, sha, parsed) in enumerate(batch):
-                file_id = con.execute("select nextval('audit.file_id_seq')").fetchall()[0][0]
-                columns = column_map(spec, parsed.headers)
-                select = ", ".join(f"{columns[c.name]}" for c in spec.columns)
-                con.execute("drop table if exists reject_errors; drop table if exists reject_scans")
+            file_ids = [row[0] for row in con.execute(
+                "select nextval('audit.file_id_seq') from range(?)", [len(batch)]).fetchall()]
+            con.execute("drop table if exists reject_errors; drop table if exists reject_scans")
+            con.execute(f"create or replace temp table incoming ({', '.join(f'{n} varchar' for n in names.split(', '))}, "
+                        "filename varchar, g bigint)")
+            layouts: dict[tuple[str, ...], list[str]] = {}
+            for path, _, parsed in batch:
+                layouts.setdefault(tuple(parsed.headers), []).append(str(path))
+            for headers, paths in layouts.items():
+                columns = column_map(spec, list(headers))
+                select = ", ".join(columns[c.name] for c in spec.columns)
                 try:
-                    rows = con.execute(
-                        f"insert into {spec.raw_table} ({names}, _file_id, _row_number, _loaded_at) "
-                        f"select {select}, ?, (row_number() over ())::integer + 1, ? from {CSV_SCAN}",
-                        [file_id, now, str(path), csv_columns(parsed.headers)]).fetchall()[0][0]
+                    con.execute(f"insert into incoming select {select}, filename, row_number() over () from {CSV_SCAN_FILES}",
+                                [paths, csv_columns(list(headers))])
                 except duckdb.Error as error:
-                    con.rollback()
-                    raise _Unreadable(index, error) from error
-                parsed.issues.extend(reject_issues(con, path))
+                    if len(batch) == 1:  # the file's own fault: refused; in a larger batch, find it file by file
+                        con.rollback()
+                        raise _Unreadable(0, error) from error
+                    raise
+            stats = {name: (first, last, rows) for name, first, last, rows in con.execute(
+                "select filename, min(g), max(g), count(*) from incoming group by filename").fetchall()}
+            if any(last - first + 1 != rows for first, last, rows in stats.values()):
+                raise RuntimeError("a file's rows did not arrive in one ordered block; loading file by file")
+            con.execute("create or replace temp table incoming_files as select unnest(?::varchar[]) as filename, "
+                        "unnest(?::bigint[]) as file_id", [[str(p) for p, _, _ in batch], file_ids])
+            con.execute(f"insert into {spec.raw_table} ({names}, _file_id, _row_number, _loaded_at) "
+                        f"select {names}, file_id, (g - first_g + 2)::integer, ? from incoming "
+                        "join (select filename, min(g) as first_g from incoming group by filename) using (filename) "
+                        "join incoming_files using (filename)", [now])
+            con.execute("drop table incoming; drop table incoming_files")
+            rejects = rejects_by_file(con)
+            verdicts: list[Verdict] = []
+            for (path, sha, parsed) in batch:
+                parsed.issues.extend(issues_from_rejects(rejects.get(str(path), []), path))
+                rows = stats.get(str(path), (0, 0, 0))[2]
                 if not parsed.issues and rows == 0:
                     parsed.issues.append(NO_ROWS)
                 verdict = self._verdict(path, sha, parsed)
                 verdict.rows = int(rows)
                 verdicts.append(verdict)
-                file_ids.append(file_id)
             checked = {fid: spec.claimed_period(v.file_name) for fid, v in zip(file_ids, verdicts) if v.passed}
             results = evaluate(con, spec.raw_table, spec, checked, today=self.today) if checked else {}
             out = []
             refused = []
+            passing = []
             for file_id, verdict, (_, _, parsed) in zip(file_ids, verdicts, batch):
                 result = results.get(file_id)
                 if result is not None:
@@ -311,11 +332,14 @@ class Ingestor:
                     verdict.periods = result.periods
                 if not verdict.passed:
                     refused.append(file_id)
-                elif keep:
-                    superseded = self._record_load(con, spec, file_id, verdict, result.scope, verdict.rows, now)
-                    parsed.outcome = FileOutcome(verdict=verdict, status="loaded", file_id=file_id,
-                                                 rows_loaded=verdict.rows, superseded=superseded)
+                else:
+                    passing.append((file_id, verdict, result.scope, parsed))
                 out.append((verdict, parsed))
+            if keep and passing:
+                superseded = self._record_loads(con, spec, [(f, v, scope) for f, v, scope, _ in passing], now)
+                for file_id, verdict, _, parsed in passing:
+                    parsed.outcome = FileOutcome(verdict=verdict, status="loaded", file_id=file_id,
+                                                 rows_loaded=verdict.rows, superseded=superseded[file_id])
             if refused:
                 con.execute(f"delete from {spec.raw_table} where _file_id in (select unnest(?::bigint[]))", [refused])
             con.commit() if keep else con.rollback()
@@ -367,18 +391,42 @@ class Ingestor:
 
     def _record_load(self, con, spec: SourceSpec, file_id: int, verdict: Verdict, scope: str, rows: int, now: datetime) -> list[int]:
         """Audit rows of a loaded file (inside the caller's transaction); returns the files it supersedes."""
-        superseded = []
-        if verdict.periods:
-            superseded = [row[0] for row in con.execute(
-                "select distinct file_id from audit.file_periods where source = ? and scope = ? "
-                "and period in (select unnest(?::varchar[])) order by 1",
-                [spec.name, scope, verdict.periods]).fetchall()]
-        elif spec.period is None:
-            superseded = [row[0] for row in con.execute(
+        return self._record_loads(con, spec, [(file_id, verdict, scope)], now, rows={file_id: rows})[file_id]
+
+    def _record_loads(self, con, spec: SourceSpec, loaded: list[tuple[int, Verdict, str]], now: datetime,
+                      rows: dict[int, int] | None = None) -> dict[int, list[int]]:
+        """Audit rows of loaded files, in order (inside the caller's transaction): {file_id: files it supersedes}.
+
+        A file supersedes every earlier loaded file holding one of its periods for the same scope,
+        including earlier files of the same batch.
+        """
+        holders: dict[tuple[str, str], set[int]] = {}
+        periods = sorted({p for _, v, _ in loaded for p in v.periods})
+        if periods:
+            for period, scope, file_id in con.execute(
+                    "select period, scope, file_id from audit.file_periods where source = ? "
+                    "and period in (select unnest(?::varchar[])) and scope in (select unnest(?::varchar[]))",
+                    [spec.name, periods, sorted({scope for _, _, scope in loaded})]).fetchall():
+                holders.setdefault((period, scope), set()).add(file_id)
+        earlier: list[int] = []
+        if spec.period is None:
+            earlier = [row[0] for row in con.execute(
                 "select file_id from audit.files where source = ? and status = 'loaded' order by 1", [spec.name]).fetchall()]
-        self._insert_file(con, file_id, verdict, "loaded", now, rows_loaded=rows, superseded=superseded)
-        con.executemany("insert into audit.file_periods (file_id, source, period, loaded_at, scope) values (?, ?, ?, ?, ?)",
-                        [[file_id, spec.name, period, now, scope] for period in verdict.periods or ["*"]])
+        superseded: dict[int, list[int]] = {}
+        file_rows, period_rows = [], []
+        for file_id, verdict, scope in loaded:
+            if verdict.periods:
+                superseded[file_id] = sorted(set().union(*(holders.get((p, scope), set()) for p in verdict.periods)))
+                for period in verdict.periods:
+                    holders.setdefault((period, scope), set()).add(file_id)
+            else:
+                superseded[file_id] = list(earlier) if spec.period is None else []
+                earlier.append(file_id)
+            file_rows.append(self._file_row(file_id, verdict, "loaded", now, (rows or {}).get(file_id, verdict.rows),
+                                            superseded[file_id]))
+            period_rows += [[file_id, spec.name, period, now, scope] for period in verdict.periods or ["*"]]
+        _insert_rows(con, "audit.files", file_rows)
+        _insert_rows(con, "audit.file_periods", period_rows, ["file_id", "source", "period", "loaded_at", "scope"])
         return superseded
 
     def record_refusal(self, con: duckdb.DuckDBPyConnection, verdict: Verdict, quarantine_path: str) -> FileOutcome:
@@ -399,15 +447,33 @@ class Ingestor:
         return FileOutcome(verdict=verdict, status="quarantined", file_id=file_id, quarantine_path=quarantine_path)
 
     def _insert_file(self, con, file_id, verdict: Verdict, status, now, rows_loaded, superseded, quarantine_path=None):
+        row = self._file_row(file_id, verdict, status, now, rows_loaded, superseded, quarantine_path)
+        con.execute(f"insert into audit.files values ({', '.join(['?'] * len(row))})", row)
+
+    def _file_row(self, file_id, verdict: Verdict, status, now, rows_loaded, superseded, quarantine_path=None) -> list:
+        """One audit.files row, in column order."""
         periods = verdict.periods or []
         spec = self.catalogue.sources.get(verdict.source or "")
         claimed = spec.claimed_period(verdict.file_name) if spec else None
-        con.execute(
-            "insert into audit.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [file_id, verdict.source, verdict.file_name, verdict.path, verdict.sha256, verdict.size_bytes, now, status,
-             verdict.reason() or None, verdict.rows, rows_loaded, periods[0] if periods else None,
-             periods[-1] if periods else None, periods, claimed, verdict.header_row, verdict.rules_checked,
-             superseded, quarantine_path, self.run_id])
+        return [file_id, verdict.source, verdict.file_name, verdict.path, verdict.sha256, verdict.size_bytes, now, status,
+                verdict.reason() or None, verdict.rows, rows_loaded, periods[0] if periods else None,
+                periods[-1] if periods else None, periods, claimed, verdict.header_row, verdict.rules_checked,
+                superseded, quarantine_path, self.run_id]
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[list], columns: list[str] | None = None) -> None:
+    """Many rows in one statement (executemany runs one statement per row)."""
+    if not rows:
+        return
+    columns = columns or [row[0] for row in con.execute(
+        "select column_name from duckdb_columns() where schema_name || '.' || table_name = ? order by column_index",
+        [table]).fetchall()]
+    incoming = pa.Table.from_pylist([dict(zip(columns, row)) for row in rows])
+    con.register("incoming_audit_rows", incoming)
+    try:
+        con.execute(f"insert into {table} by name select * from incoming_audit_rows")
+    finally:
+        con.unregister("incoming_audit_rows")
 
 
 class _Unreadable(Exception):

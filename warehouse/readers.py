@@ -243,6 +243,8 @@ def column_map(spec: SourceSpec, headers: list[str]) -> dict[str, str]:
 # DuckDB's strict read of a CSV as text (path and csv_columns bound as ?, ?); bad rows go to reject_errors.
 CSV_SCAN = ("read_csv(?, header = true, columns = ?, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             "store_rejects = true, auto_detect = false, null_padding = false, encoding = 'utf-8')")
+# The same read of several files with the same header (a list of paths), each row with its file's path.
+CSV_SCAN_FILES = CSV_SCAN.replace("header = true,", "header = true, filename = true,")
 
 
 def csv_columns(headers: list[str]) -> dict[str, str]:
@@ -251,12 +253,25 @@ def csv_columns(headers: list[str]) -> dict[str, str]:
 
 
 def reject_issues(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> list[Issue]:
-    """Malformed rows of the last CSV_SCAN on this connection, as issues (first 50, then a count).
+    """Malformed rows of the last CSV_SCAN on this connection (the reject tables accumulate), as issues."""
+    rejects = con.execute("select line, error_type, error_message from reject_errors "
+                          "where scan_id = (select max(scan_id) from reject_scans) order by line").fetchall()
+    return issues_from_rejects(rejects, path)
 
-    Given the file's path, bytes that are not UTF-8 are explained as utf8_problem does (offset, a
-    likely Windows-1252 origin) instead of row by row.
-    """
-    rejects = con.execute("select line, error_type, error_message from reject_errors order by line").fetchall()
+
+def rejects_by_file(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """Every malformed row the scans on this connection stored, by the file path the scan was given."""
+    found: dict[str, list[tuple]] = {}
+    for file_path, line, error_type, error_message in con.execute(
+            "select s.file_path, e.line, e.error_type, e.error_message from reject_errors as e "
+            "join reject_scans as s on s.scan_id = e.scan_id and s.file_id = e.file_id order by e.line").fetchall():
+        found.setdefault(file_path, []).append((line, error_type, error_message))
+    return found
+
+
+def issues_from_rejects(rejects: list[tuple], path: Path | None = None) -> list[Issue]:
+    """(line, error type, message) rows as issues (first 50, then a count). Given the file's path, bytes
+    that are not UTF-8 are explained as utf8_problem does (offset, a likely Windows-1252 origin)."""
     if path is not None and any(error_type == "INVALID UNICODE" for _, error_type, _ in rejects):
         return [utf8_problem(path)]
     issues: list[Issue] = []

@@ -165,7 +165,8 @@ def _claims_sql(claims: dict[int, int | None]) -> str:
 def _in_batch(claims: dict[int, int | None]) -> str:
     ids = sorted(claims)
     # The range lets DuckDB skip row groups of earlier files (file ids only grow).
-    return f"_file_id between {ids[0]} and {ids[-1]} and _file_id in ({', '.join(map(str, ids))})"
+    between = f"_file_id between {ids[0]} and {ids[-1]}"
+    return between if ids[-1] - ids[0] + 1 == len(ids) else f"{between} and _file_id in ({', '.join(map(str, ids))})"
 
 
 def _rows_sql(spec: SourceSpec, relation: str, claims: dict[int, int | None], rules: list[CompiledRule]) -> str:

@@ -119,3 +119,39 @@ def test_each_force_keeps_its_own_month_and_a_revision_replaces_only_its_own(bas
         staged = dict(con.execute("""select falls_within, count(*) from staging.stg_police__street_crimes
                                      where month = date '2022-03-01' group by all""").fetchall())
     assert staged == {"Kent Police": 17310, "Essex Police": 20}
+
+
+def test_one_batch_of_good_broken_and_reordered_files_loads_exactly_the_good_ones(base_data, tmp_path):
+    """police_street files are scanned together in one DuckDB batch: each keeps its own verdict and row numbers."""
+    import csv
+
+    settings = _copy_data(base_data, tmp_path)
+    inbox = settings.inbox / "police_street"
+    inbox.mkdir(parents=True, exist_ok=True)
+    good = shutil.copy(POLICE_DIR / "2022-04-kent-street.csv", inbox)
+    with open(POLICE_DIR / "2022-05-kent-street.csv", encoding="utf-8", newline="") as handle:
+        records = list(csv.reader(handle))
+    order = list(reversed(range(len(records[0]))))  # same columns, reversed order: another header layout
+    with open(inbox / "2022-05-kent-street.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([[r[i] for i in order] for r in records])
+    broken = make_case("bad_month", tmp_path / "cases", POLICE_DIR, "2026-12")
+    broken = shutil.copy(broken, inbox / "2022-06-kent-street.csv")
+    truncated = shutil.copy(make_case("truncated", tmp_path / "cases2", POLICE_DIR, "2026-12"), inbox / "2022-07-kent-street.csv")
+    report = ingest_paths(settings, today=TODAY)
+    status = {o.verdict.file_name: o.status for o in report.outcomes}
+    assert status == {"2022-04-kent-street.csv": "loaded", "2022-05-kent-street.csv": "loaded",
+                      "2022-06-kent-street.csv": "quarantined", "2022-07-kent-street.csv": "quarantined"}, status
+    rules = {o.verdict.file_name: {i.rule for i in o.verdict.issues} for o in report.refused}
+    assert "month" in rules["2022-06-kent-street.csv"] and "malformed_row" in rules["2022-07-kent-street.csv"]
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        loaded = dict(con.execute("""select f.file_name, count(r._file_id) from audit.files f
+                                     left join raw.police_street r on r._file_id = f.file_id group by 1""").fetchall())
+        stored = con.execute("""select _row_number, crime_id, crime_type, location from raw.police_street
+                                join audit.files f on f.file_id = _file_id
+                                where f.file_name = '2022-05-kent-street.csv' order by _row_number""").fetchall()
+    assert loaded["2022-04-kent-street.csv"] == sum(1 for _ in open(good, encoding="utf-8")) - 1
+    assert loaded["2022-05-kent-street.csv"] == len(records) - 1
+    assert loaded["2022-06-kent-street.csv"] == 0 and loaded["2022-07-kent-street.csv"] == 0
+    assert [(n, c or "", t, loc or "") for n, c, t, loc in stored] == [
+        (n, r[0], r[9], r[6]) for n, r in enumerate(records[1:], start=2)]
+    assert (settings.quarantine / "police_street" / "2022-06-kent-street.csv").exists()
