@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import shutil
 import subprocess
 import sys
@@ -40,8 +41,18 @@ RUNNER = textwrap.dedent("""
 
 
 def run_flow(data, kill_after: str) -> int:
+    """Run the flow in its own process group; afterwards stop what the killed run left (its temporary Prefect server)."""
     env = dict(os.environ, CSP_DATA=str(data), PREFECT_LOGGING_LEVEL="ERROR")
-    return subprocess.run([sys.executable, "-c", RUNNER, kill_after], cwd=PROJECT_ROOT, env=env, timeout=600).returncode
+    process = subprocess.Popen([sys.executable, "-c", RUNNER, kill_after], cwd=PROJECT_ROOT, env=env,
+                               start_new_session=True)
+    try:
+        return process.wait(timeout=600)
+    finally:
+        if os.name != "nt":
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def sha(path) -> str:
