@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmarks.stages import peak_rss_mb
+
 MEASURES = ["asb_incidents", "drug_offences", "vatp_offences", "all_crimes"]
 
 
@@ -71,17 +73,6 @@ def latest_12m(result: pd.DataFrame) -> dict[str, dict[str, list]]:
     return out
 
 
-def _vmhwm_mb() -> float | None:
-    """Peak RSS of this process (for the benchmark runner; not part of the analyst's script)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+", type=Path)
@@ -96,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - started
     if args.timing_json:
         args.timing_json.write_text(json.dumps({"seconds": seconds, "files": len(files), "rows_out": len(result),
-                                                "vmhwm_mb": _vmhwm_mb(), "latest_12m": latest_12m(result)}),
+                                                "vmhwm_mb": peak_rss_mb(), "latest_12m": latest_12m(result)}),
                                     encoding="utf-8")
     print(f"{len(files)} files -> {len(result):,} rows in {seconds:.1f} s -> {args.out}")
     return 0

@@ -123,7 +123,7 @@ DEFAULT_RULES = DisclosureRules()
 # --------------------------------------------------------------------------- single values
 
 
-def _is_missing(x: Any) -> bool:
+def is_missing(x: Any) -> bool:
     """True for None / NaN / pandas NA."""
     if x is None:
         return True
@@ -150,7 +150,7 @@ def suppress_count(
     x: float | None, rules: DisclosureRules = DEFAULT_RULES, thousands: bool = True
 ) -> tuple[str, bool]:
     """Primary suppression of one count: (display text, suppressed?)."""
-    if _is_missing(x):
+    if is_missing(x):
         return rules.missing_marker, False
     n = _as_count(x)
     if rules.is_small(n):
@@ -168,12 +168,12 @@ def suppress_rate(
     numerator_suppressed: bool = False,
 ) -> tuple[str, bool]:
     """Hide a rate/percentage on a small base, or one that would reveal a hidden numerator."""
-    if _is_missing(value) or _is_missing(base):
+    if is_missing(value) or is_missing(base):
         return rules.missing_marker, False
     if float(base) < rules.min_base_for_rate:
         return rules.rate_marker, True
     # rate x shown base = numerator, so a rate must go wherever its numerator is withheld.
-    if numerator_suppressed or (not _is_missing(numerator) and rules.is_small(float(numerator))):
+    if numerator_suppressed or (not is_missing(numerator) and rules.is_small(float(numerator))):
         return rules.secondary_marker, True
     text = fmt(float(value)) if callable(fmt) else fmt.format(float(value))
     return text, False
@@ -189,7 +189,7 @@ def suppress_change(
     as_percent: bool = False,
 ) -> tuple[str, bool]:
     """Difference (or % change) between two counts, withheld if either count is withheld."""
-    if _is_missing(current) or _is_missing(previous):
+    if is_missing(current) or is_missing(previous):
         return rules.missing_marker, False
     cur, prev = _as_count(current), _as_count(previous)
     # Shown count +/- shown change = the other count, so a change can never be shown next to a
@@ -236,7 +236,7 @@ def _build_grid(
     for j, c in enumerate(cols):
         for i, r in enumerate(rows):
             v = df.at[r, c]
-            if _is_missing(v):
+            if is_missing(v):
                 raise ValueError(f"missing count at ({r!r}, {c!r}); fill zeros before publishing")
             grid[i, j] = _as_count(v)
 

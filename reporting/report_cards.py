@@ -109,6 +109,7 @@ from reporting.disclosure import (
     DEFAULT_RULES,
     MANIFEST_NAME,
     DisclosureRules,
+    is_missing,
     scan_manifest,
     suppress_change,
     suppress_rate,
@@ -160,19 +161,9 @@ class DisclosureCheckError(RuntimeError):
 # =============================================================================== small helpers
 
 
-def _missing(x: Any) -> bool:
-    """None, NaN or pandas NA."""
-    if x is None:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
-
-
 def _f(x: Any) -> float | None:
     """A finite float or None."""
-    if _missing(x):
+    if is_missing(x):
         return None
     value = float(x)
     return value if math.isfinite(value) else None
@@ -203,7 +194,7 @@ def _month_end(d: date) -> date:
 
 
 def _as_date(x: Any) -> date | None:
-    if _missing(x):
+    if is_missing(x):
         return None
     if isinstance(x, datetime):
         return x.date()
@@ -234,7 +225,7 @@ def parse_period(period: str) -> tuple[date, date]:
 
 
 def _split_sources(text: Any) -> list[str]:
-    if _missing(text):
+    if is_missing(text):
         return []
     return [s for s in re.split(r"[,;\s]+", str(text)) if s]
 
@@ -242,8 +233,8 @@ def _split_sources(text: Any) -> list[str]:
 def _split_list(text: Any) -> list[str]:
     """A list stored as VARCHAR (JSON list, or lines/semicolons) or a real list."""
     if isinstance(text, (list, tuple, np.ndarray)):
-        return [str(t) for t in text if not _missing(t) and str(t).strip()]
-    if _missing(text):
+        return [str(t) for t in text if not is_missing(t) and str(t).strip()]
+    if is_missing(text):
         return []
     text = str(text).strip()
     if not text:
@@ -840,11 +831,11 @@ def _data_quality(snap: Snapshot, info: PlanInfo, period: str, month_start: date
         refused_list = []
         for row in refused.itertuples():
             checks = validation[validation["file_id"] == row.file_id] if not validation.empty else pd.DataFrame()
-            problems = [{"rule": str(c.rule), "column": "" if _missing(c.column_name) else str(c.column_name),
+            problems = [{"rule": str(c.rule), "column": "" if is_missing(c.column_name) else str(c.column_name),
                          "message": str(c.message)} for c in checks.itertuples()]
             if not problems:
                 problems = [{"rule": "", "column": "", "message": str(row.reason or "")}]
-            qpath = "" if _missing(row.quarantine_path) else str(row.quarantine_path)
+            qpath = "" if is_missing(row.quarantine_path) else str(row.quarantine_path)
             if "quarantine" in Path(qpath).parts:
                 parts = Path(qpath).parts
                 qpath = str(Path(*parts[parts.index("quarantine"):]))
@@ -931,7 +922,7 @@ def _spc_summary(spc_con: duckdb.DuckDBPyConnection | None, plan_year: str, area
 
 
 def _badge(key: Any, labels: Mapping[str, tuple[str, str, str]]) -> Badge | None:
-    if _missing(key) or str(key) not in labels:
+    if is_missing(key) or str(key) not in labels:
         return None
     letter, colour, caption = labels[str(key)]
     return Badge(str(key), letter, colour, _BADGE_TEXT.get(colour, "#ffffff"), caption)
@@ -1063,7 +1054,7 @@ class _Builder:
 
         change, change_pct = self._change(method, latest, v, pv)
         ci_lower, ci_upper, ci_text = self._ci(method, latest, v["value"])
-        status = str(latest["status"]) if latest is not None and not _missing(latest["status"]) else "not_assessed"
+        status = str(latest["status"]) if latest is not None and not is_missing(latest["status"]) else "not_assessed"
         status_label, status_css = STATUS.get(status, (status.replace("_", " ").capitalize(), "status-notassessed"))
         status_note = self._status_note(latest, status)
         baseline, baseline_note = self._baseline(method, latest, base_row, window_type, v, pv, num)
@@ -1085,7 +1076,7 @@ class _Builder:
             for s in sources)
         dq_note, dq_css = self._dq_for(sources)
         kind = str(cat.get("kind") or "indicator")
-        tag = None if _missing(cat.get("tag")) else str(cat.get("tag"))
+        tag = None if is_missing(cat.get("tag")) else str(cat.get("tag"))
         group = "Population indicator" if kind != "performance_measure" else f"Performance measure: {TAGS[tag]}"
         card = IndicatorCard(
             priority_id=pid, outcome_id=oid, indicator_id=iid, label=str(cat["label"]),

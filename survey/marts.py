@@ -39,6 +39,7 @@ from survey.estimates import (
 )
 from survey.weighting import CHILD_AGE_BAND, WeightingResult, population_targets, rake
 from transforms.stats import design_effect, kish_effective_n, margin_of_error
+from warehouse.schema import write_table
 
 __all__ = [
     "DEFAULT_SCHEME",
@@ -58,29 +59,25 @@ WEIGHTING_AUDIT_COLUMNS = [
     "design_effect", "n_eff", "margin_of_error_p50", "targets", "computed_at",
 ]
 
-# Column types are spelled out so an empty wave list still yields well-typed tables.
-_ESTIMATE_SQL = """
-    area_code::varchar as area_code, wave::integer as wave, question_id::varchar as question_id,
-    answer_group::varchar as answer_group, breakdown::varchar as breakdown,
-    group_value::varchar as group_value, n::integer as n, n_eff::double as n_eff,
-    design_effect::double as design_effect, estimate_pct::double as estimate_pct,
-    ci_lower::double as ci_lower, ci_upper::double as ci_upper,
-    margin_of_error::double as margin_of_error"""
-_DIFFERENCE_SQL = """
-    area_code::varchar as area_code, wave::integer as wave, question_id::varchar as question_id,
-    answer_group::varchar as answer_group, breakdown::varchar as breakdown,
-    group_value::varchar as group_value, comparison::varchar as comparison,
-    estimate_pct::double as estimate_pct, comparison_pct::double as comparison_pct,
-    difference_points::double as difference_points, z::double as z, p_value::double as p_value,
-    over_8_points::boolean as over_8_points, significant::boolean as significant"""
-_WAVE_CHANGE_SQL = """
-    area_code::varchar as area_code, wave::integer as wave, previous_wave::integer as previous_wave,
-    question_id::varchar as question_id, answer_group::varchar as answer_group,
-    breakdown::varchar as breakdown, group_value::varchar as group_value,
-    estimate_pct::double as estimate_pct, previous_pct::double as previous_pct,
-    change_points::double as change_points, n_eff::double as n_eff,
-    previous_n_eff::double as previous_n_eff, z::double as z, p_value::double as p_value,
-    over_8_points::boolean as over_8_points, significant::boolean as significant"""
+# Column types are spelled out so an empty wave list still yields well-typed tables (warehouse.schema.write_table).
+_ESTIMATE_TYPES = {
+    "area_code": "varchar", "wave": "integer", "question_id": "varchar", "answer_group": "varchar",
+    "breakdown": "varchar", "group_value": "varchar", "n": "integer", "n_eff": "double",
+    "design_effect": "double", "estimate_pct": "double", "ci_lower": "double", "ci_upper": "double",
+    "margin_of_error": "double",
+}
+_DIFFERENCE_TYPES = {
+    "area_code": "varchar", "wave": "integer", "question_id": "varchar", "answer_group": "varchar",
+    "breakdown": "varchar", "group_value": "varchar", "comparison": "varchar", "estimate_pct": "double",
+    "comparison_pct": "double", "difference_points": "double", "z": "double", "p_value": "double",
+    "over_8_points": "boolean", "significant": "boolean",
+}
+_WAVE_CHANGE_TYPES = {
+    "area_code": "varchar", "wave": "integer", "previous_wave": "integer", "question_id": "varchar",
+    "answer_group": "varchar", "breakdown": "varchar", "group_value": "varchar", "estimate_pct": "double",
+    "previous_pct": "double", "change_points": "double", "n_eff": "double", "previous_n_eff": "double",
+    "z": "double", "p_value": "double", "over_8_points": "boolean", "significant": "boolean",
+}
 _AUDIT_DDL = """
     create table if not exists audit.survey_weighting (
         wave integer not null,
@@ -186,17 +183,6 @@ def _weight_wave(responses: pd.DataFrame, populations: pd.DataFrame, area_code: 
     return rake(responses, targets, target_vintage=f"mid-{year}")
 
 
-def _write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
-                 select_sql: str, order_by: str) -> None:
-    """create or replace ``table`` from ``frame`` with the explicit column types."""
-    con.register("survey_frame", frame)
-    try:
-        con.execute(f"create or replace table {table} as select {select_sql} "
-                    f"from survey_frame order by {order_by}")
-    finally:
-        con.unregister("survey_frame")
-
-
 def build_survey_marts(con: duckdb.DuckDBPyConnection, area_code: str,
                        scheme: str = DEFAULT_SCHEME) -> dict[str, int]:
     """Weight every survey wave and write the survey marts and audit; returns row counts."""
@@ -236,12 +222,12 @@ def build_survey_marts(con: duckdb.DuckDBPyConnection, area_code: str,
     con.execute("create schema if not exists audit")
     con.execute("begin transaction")  # the four tables change together or not at all
     try:
-        _write_table(con, "marts.survey_estimates", estimates_df, _ESTIMATE_SQL,
-                     "wave, question_id, answer_group, breakdown, group_value")
-        _write_table(con, "marts.survey_differences", differences_df, _DIFFERENCE_SQL,
-                     "wave, question_id, answer_group, breakdown, group_value, comparison")
-        _write_table(con, "marts.survey_wave_changes", changes_df, _WAVE_CHANGE_SQL,
-                     "wave, question_id, answer_group, breakdown, group_value")
+        write_table(con, "marts.survey_estimates", estimates_df, _ESTIMATE_TYPES,
+                    "wave, question_id, answer_group, breakdown, group_value")
+        write_table(con, "marts.survey_differences", differences_df, _DIFFERENCE_TYPES,
+                    "wave, question_id, answer_group, breakdown, group_value, comparison")
+        write_table(con, "marts.survey_wave_changes", changes_df, _WAVE_CHANGE_TYPES,
+                    "wave, question_id, answer_group, breakdown, group_value")
         con.execute(_AUDIT_DDL)
         con.execute("delete from audit.survey_weighting where area_code = ?", [area_code])
         con.register("survey_audit_frame", audit_df)

@@ -30,16 +30,20 @@ from scipy import stats as scipy_stats
 
 from transforms import stats
 from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
-from warehouse.schema import table_exists
+from warehouse.schema import table_exists, write_table
 
 PERIOD_TYPES = ("month", "12m", "fy", "fytd")
 
-VALUE_COLUMNS = [
-    "plan_year", "priority_id", "outcome_id", "indicator_id", "area_code", "area_type", "period_type",
-    "period_start", "period_end", "value", "numerator", "denominator", "ci_lower", "ci_upper",
-    "previous_value", "previous_numerator", "previous_denominator", "change", "change_pct", "change_p_value",
-    "change_significant", "aim", "status", "crosses_recording_change", "recording_changes", "months_in_window",
-]
+VALUE_TYPES = {
+    "plan_year": "varchar", "priority_id": "varchar", "outcome_id": "varchar", "indicator_id": "varchar",
+    "area_code": "varchar", "area_type": "varchar", "period_type": "varchar", "period_start": "date",
+    "period_end": "date", "value": "double", "numerator": "double", "denominator": "double", "ci_lower": "double",
+    "ci_upper": "double", "previous_value": "double", "previous_numerator": "double",
+    "previous_denominator": "double", "change": "double", "change_pct": "double", "change_p_value": "double",
+    "change_significant": "boolean", "aim": "varchar", "status": "varchar", "crosses_recording_change": "boolean",
+    "recording_changes": "varchar[]", "months_in_window": "integer",
+}
+VALUE_COLUMNS = list(VALUE_TYPES)
 
 
 @dataclass(frozen=True)
@@ -454,25 +458,8 @@ def write_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame) -> None:
     frame = values.copy()
     for column in ("change_significant",):
         frame[column] = frame[column].astype("boolean")
-    con.register("indicator_values_frame", frame)
-    con.execute("""
-        create or replace table marts.indicator_values as
-        select
-            plan_year::varchar as plan_year, priority_id::varchar as priority_id, outcome_id::varchar as outcome_id,
-            indicator_id::varchar as indicator_id, area_code::varchar as area_code, area_type::varchar as area_type,
-            period_type::varchar as period_type, period_start::date as period_start, period_end::date as period_end,
-            value::double as value, numerator::double as numerator, denominator::double as denominator,
-            ci_lower::double as ci_lower, ci_upper::double as ci_upper,
-            previous_value::double as previous_value, previous_numerator::double as previous_numerator,
-            previous_denominator::double as previous_denominator, change::double as change,
-            change_pct::double as change_pct, change_p_value::double as change_p_value,
-            change_significant::boolean as change_significant, aim::varchar as aim, status::varchar as status,
-            crosses_recording_change::boolean as crosses_recording_change,
-            recording_changes::varchar[] as recording_changes, months_in_window::integer as months_in_window,
-        from indicator_values_frame
-        order by plan_year, priority_id, outcome_id, indicator_id, area_type, area_code, period_type, period_end
-    """)
-    con.unregister("indicator_values_frame")
+    write_table(con, "marts.indicator_values", frame, VALUE_TYPES,
+                order_by="plan_year, priority_id, outcome_id, indicator_id, area_type, area_code, period_type, period_end")
 
 
 def catalogue_frame(indicators: dict[str, IndicatorDefinition], plans: dict[str, Plan]) -> pd.DataFrame:

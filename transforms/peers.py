@@ -18,11 +18,17 @@ import yaml
 
 from transforms import stats
 from transforms.definitions import project_definitions
+from warehouse.schema import write_table
 
 PEER_GROUPS_FILE = Path(__file__).with_name("peer_groups.yml")
-PEER_COLUMNS = ["plan_year", "indicator_id", "aim", "peer_group", "period_type", "period_end", "area_code", "area_name",
-                "count", "population", "rate_per_1000", "ci_lower", "ci_upper", "peer_value", "peer_count",
-                "peer_population", "rank", "n_areas", "comparison", "judgement"]
+PEER_TYPES = {
+    "plan_year": "varchar", "indicator_id": "varchar", "aim": "varchar", "peer_group": "varchar",
+    "period_type": "varchar", "period_end": "date", "area_code": "varchar", "area_name": "varchar",
+    "count": "double", "population": "double", "rate_per_1000": "double", "ci_lower": "double",
+    "ci_upper": "double", "peer_value": "double", "peer_count": "double", "peer_population": "double",
+    "rank": "integer", "n_areas": "integer", "comparison": "varchar", "judgement": "varchar",
+}
+PEER_COLUMNS = list(PEER_TYPES)
 
 
 def compare_group(frame: pd.DataFrame, aim: str | None) -> pd.DataFrame:
@@ -106,16 +112,4 @@ def build_peers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def _write(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
-    con.register("peers_frame", frame)
-    con.execute("""
-        create or replace table marts.indicator_peers as
-        select plan_year::varchar as plan_year, indicator_id::varchar as indicator_id, aim::varchar as aim,
-               peer_group::varchar as peer_group, period_type::varchar as period_type, period_end::date as period_end,
-               area_code::varchar as area_code, area_name::varchar as area_name, count::double as count,
-               population::double as population, rate_per_1000::double as rate_per_1000, ci_lower::double as ci_lower,
-               ci_upper::double as ci_upper, peer_value::double as peer_value, peer_count::double as peer_count,
-               peer_population::double as peer_population, rank::integer as rank, n_areas::integer as n_areas,
-               comparison::varchar as comparison, judgement::varchar as judgement
-        from peers_frame
-        order by plan_year, indicator_id, peer_group, period_end, rank""")
-    con.unregister("peers_frame")
+    write_table(con, "marts.indicator_peers", frame, PEER_TYPES, order_by="plan_year, indicator_id, peer_group, period_end, rank")

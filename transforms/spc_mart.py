@@ -34,21 +34,28 @@ from transforms.spc import (
     variation_icon,
     xmr,
 )
+from warehouse.schema import write_table
 
-__all__ = ["SPC_COLUMNS", "SUMMARY_COLUMNS", "build_spc", "effective_rebase_months", "plan_entries"]
+__all__ = ["SPC_COLUMNS", "SPC_TYPES", "SUMMARY_COLUMNS", "SUMMARY_TYPES", "build_spc", "effective_rebase_months", "plan_entries"]
 
 Definitions = tuple[dict[str, IndicatorDefinition], dict[str, RecordingChange], dict[str, Plan]]
 
-SPC_COLUMNS = [
-    "plan_year", "priority_id", "indicator_id", "area_type", "area_code", "month", "value",
-    "rebase_group", "rebase_date", "centre", "upper_limit", "lower_limit", "upper_2sigma",
-    "lower_2sigma", "moving_range", "point_type", "rule", "direction", "trial", "aim", "target",
-]
-SUMMARY_COLUMNS = [
-    "plan_year", "priority_id", "indicator_id", "area_type", "area_code", "plan_order", "label",
-    "data_source", "aim", "first_month", "last_month", "last_value", "last_point_type",
-    "variation_icon", "assurance_icon", "target", "trial", "points_in_last_group", "rebase_dates",
-]
+SPC_TYPES = {
+    "plan_year": "varchar", "priority_id": "varchar", "indicator_id": "varchar", "area_type": "varchar",
+    "area_code": "varchar", "month": "date", "value": "double", "rebase_group": "integer", "rebase_date": "date",
+    "centre": "double", "upper_limit": "double", "lower_limit": "double", "upper_2sigma": "double",
+    "lower_2sigma": "double", "moving_range": "double", "point_type": "varchar", "rule": "varchar",
+    "direction": "integer", "trial": "boolean", "aim": "varchar", "target": "double",
+}
+SUMMARY_TYPES = {
+    "plan_year": "varchar", "priority_id": "varchar", "indicator_id": "varchar", "area_type": "varchar",
+    "area_code": "varchar", "plan_order": "integer", "label": "varchar", "data_source": "varchar", "aim": "varchar",
+    "first_month": "date", "last_month": "date", "last_value": "double", "last_point_type": "varchar",
+    "variation_icon": "varchar", "assurance_icon": "varchar", "target": "double", "trial": "boolean",
+    "points_in_last_group": "integer", "rebase_dates": "varchar[]",
+}
+SPC_COLUMNS = list(SPC_TYPES)
+SUMMARY_COLUMNS = list(SUMMARY_TYPES)
 
 
 @dataclass(frozen=True)
@@ -199,45 +206,11 @@ def _summary_row(points: list[SpcPoint], months: list[dt.date], cuts: list[dt.da
 
 
 def _write_spc(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
-    """marts.indicator_spc with explicit types (an empty frame must still give typed columns)."""
     con.execute("create schema if not exists marts")
-    con.register("indicator_spc_frame", frame)
-    con.execute("""
-        create or replace table marts.indicator_spc as
-        select
-            plan_year::varchar as plan_year, priority_id::varchar as priority_id,
-            indicator_id::varchar as indicator_id, area_type::varchar as area_type,
-            area_code::varchar as area_code, month::date as month, value::double as value,
-            rebase_group::integer as rebase_group, rebase_date::date as rebase_date,
-            centre::double as centre, upper_limit::double as upper_limit,
-            lower_limit::double as lower_limit, upper_2sigma::double as upper_2sigma,
-            lower_2sigma::double as lower_2sigma, moving_range::double as moving_range,
-            point_type::varchar as point_type, rule::varchar as rule,
-            direction::integer as direction, trial::boolean as trial, aim::varchar as aim,
-            target::double as target
-        from indicator_spc_frame
-        order by plan_year, priority_id, indicator_id, area_type, area_code, month
-    """)
-    con.unregister("indicator_spc_frame")
+    write_table(con, "marts.indicator_spc", frame, SPC_TYPES,
+                order_by="plan_year, priority_id, indicator_id, area_type, area_code, month")
 
 
 def _write_summary(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
-    """marts.indicator_spc_summary with explicit types."""
-    con.register("indicator_spc_summary_frame", frame)
-    con.execute("""
-        create or replace table marts.indicator_spc_summary as
-        select
-            plan_year::varchar as plan_year, priority_id::varchar as priority_id,
-            indicator_id::varchar as indicator_id, area_type::varchar as area_type,
-            area_code::varchar as area_code, plan_order::integer as plan_order,
-            label::varchar as label, data_source::varchar as data_source, aim::varchar as aim,
-            first_month::date as first_month, last_month::date as last_month,
-            last_value::double as last_value, last_point_type::varchar as last_point_type,
-            variation_icon::varchar as variation_icon, assurance_icon::varchar as assurance_icon,
-            target::double as target, trial::boolean as trial,
-            points_in_last_group::integer as points_in_last_group,
-            rebase_dates::varchar[] as rebase_dates
-        from indicator_spc_summary_frame
-        order by plan_year, priority_id, indicator_id, area_type, area_code
-    """)
-    con.unregister("indicator_spc_summary_frame")
+    write_table(con, "marts.indicator_spc_summary", frame, SUMMARY_TYPES,
+                order_by="plan_year, priority_id, indicator_id, area_type, area_code")

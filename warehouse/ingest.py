@@ -209,7 +209,7 @@ class Ingestor:
                 issue = self._person_key_issue(parsed.source)
                 if issue:
                     parsed.issues.append(issue)
-            in_sql = parsed.source is not None and parsed.source.validation == "duckdb" and parsed.source.format == "csv"
+            in_sql = parsed.source is not None and parsed.source.validation == "duckdb"  # CSV only (sources.py)
             if not parsed.issues and parsed.frame is None and parsed.source is not None and not in_sql:
                 parse_csv_body(parsed)
             if parsed.issues or (parsed.frame is None and not in_sql) or parsed.source is None:

@@ -8,6 +8,7 @@ to their own file. A failure in one file never refuses another.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -209,7 +210,7 @@ def _issues(meta: dict, kind: str, batch: pd.DataFrame, batch_rows: list[int], f
 
 def _text(value: object) -> str:
     """A value as a message quotes it: empty for a missing value."""
-    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def rule_columns(meta: dict) -> list[str]:
