@@ -38,7 +38,7 @@ lint: $(STAMP)
 
 suites: $(STAMP)
 	$(BIN)/python -m expectations.build
-	$(BIN)/python -m warehouse.docs
+	$(BIN)/python -m expectations.docs
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

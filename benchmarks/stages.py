@@ -41,7 +41,7 @@ CHECKED_INDICATORS = ("asb_incidents", "drug_offences", "vatp_offences")
 
 def reference(args: dict) -> dict:
     from warehouse.config import load_settings
-    from warehouse.pipeline import ingest_paths
+    from flows.ingest import ingest_paths
 
     settings = load_settings(data_dir=Path(args["data_dir"]))
     ons = Path(args.get("ons_dir") or ONS_DIR)

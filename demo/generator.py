@@ -2,7 +2,7 @@
 
 ``generate_demo_inbox(inbox, real_dir)`` writes the partner extracts a Safer Maidstone
 Partnership (SMP) analyst would hold on 5 March 2018 (Maidstone borough, district
-E07000110, Kent), one folder per source declared in ``warehouse/sources.yml``:
+E07000110, Kent), one folder per source declared in ``expectations/sources.yml``:
 ``inbox/<source_name>/<file>``.  Monthly sources cover April 2013 to February 2018
 (59 months).  The files follow the contract in ``sources.yml`` exactly (headers and
 their order, allowed values, patterns; dates ``YYYY-MM-DD``, months ``YYYY-MM``,
@@ -126,7 +126,7 @@ AGE_BANDS = ["0-15", "16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+"
 AGE16 = AGE_BANDS[1:]
 SEXES = ["female", "male"]
 
-# Headers, in contract order (warehouse/sources.yml).
+# Headers, in contract order (expectations/sources.yml).
 H_STREET = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
             "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category",
             "Context"]

@@ -1,6 +1,6 @@
 """Great Expectations suites derived from the source declarations, kept as JSON in expectations/suites/.
 
-Run `python -m expectations.build` after changing warehouse/sources.yml; a contract test fails
+Run `python -m expectations.build` after changing expectations/sources.yml; a contract test fails
 when a committed suite and its declaration disagree. Each expectation's `meta` says, in words,
 which rule it enforces so the quarantine report can explain a failure.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from warehouse.sources import ColumnSpec, SourceSpec, catalogue
+from expectations.sources import ColumnSpec, SourceSpec, catalogue
 
 SUITES_DIR = Path(__file__).with_name("suites")
 
@@ -137,7 +137,7 @@ def build_suite(spec: SourceSpec) -> dict:
     return {
         "name": spec.name,
         "expectations": expectations,
-        "meta": {"source": spec.name, "title": spec.title, "built_from": "warehouse/sources.yml"},
+        "meta": {"source": spec.name, "title": spec.title, "built_from": "expectations/sources.yml"},
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -11,7 +12,20 @@ from prefect.runtime import flow_run
 from transforms.build import build_models
 from warehouse.config import load_settings
 from warehouse.ingest import discover
+from warehouse.config import Settings
+from warehouse.ingest import IngestReport
 from warehouse.pipeline import IngestRun, apply_quarantine, ingest_files, warehouse_for_writing
+
+
+def ingest_paths(settings: Settings, paths: list[Path] | None = None, source: str | None = None,
+                 today: date | None = None, run_id: str | None = None) -> IngestReport:
+    """Whole ingest without Prefect: discover, load, build models, publish, quarantine."""
+    files = discover(paths or [settings.inbox])
+    with warehouse_for_writing(settings) as con:
+        run = ingest_files(con, settings, files, source=source, run_id=run_id, today=today)
+        build_models(con, settings.area)
+    apply_quarantine(settings, run)
+    return run.report
 
 
 @task(name="discover-files", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)

@@ -734,7 +734,7 @@ def _plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
         log.warning("plan %s could not be read (%s); using the warehouse catalogue only", plan_year, error)
     sources: dict[str, tuple[str, str, str | None]] = {}
     try:
-        from warehouse.sources import catalogue as source_catalogue
+        from expectations.sources import catalogue as source_catalogue
 
         for name, spec in source_catalogue().sources.items():
             sources[name] = (spec.title, spec.publisher, spec.period.grain if spec.period else None)

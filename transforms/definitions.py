@@ -202,7 +202,7 @@ def project_definitions() -> tuple[dict[str, IndicatorDefinition], dict[str, Rec
 
 
 def check_references(indicators, changes, plans) -> None:
-    from warehouse.sources import catalogue
+    from expectations.sources import catalogue
 
     sources = set(catalogue().sources)
     for definition in indicators.values():

@@ -30,20 +30,12 @@ from scipy import stats as scipy_stats
 
 from transforms import stats
 from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
+from transforms.judgement import VALUE_COLUMNS, VALUE_TYPES, status_for, statuses
+from transforms.survey_indicators import survey_indicator_rows
 from warehouse.schema import table_exists, write_table
 
 PERIOD_TYPES = ("month", "12m", "fy", "fytd")
 
-VALUE_TYPES = {
-    "plan_year": "varchar", "priority_id": "varchar", "outcome_id": "varchar", "indicator_id": "varchar",
-    "area_code": "varchar", "area_type": "varchar", "period_type": "varchar", "period_start": "date",
-    "period_end": "date", "value": "double", "numerator": "double", "denominator": "double", "ci_lower": "double",
-    "ci_upper": "double", "previous_value": "double", "previous_numerator": "double",
-    "previous_denominator": "double", "change": "double", "change_pct": "double", "change_p_value": "double",
-    "change_significant": "boolean", "aim": "varchar", "status": "varchar", "crosses_recording_change": "boolean",
-    "recording_changes": "varchar[]", "months_in_window": "integer",
-}
-VALUE_COLUMNS = list(VALUE_TYPES)
 
 
 @dataclass(frozen=True)
@@ -304,26 +296,6 @@ def _crossed_changes(changes: list[RecordingChange], previous_starts: pd.Datetim
     return crossed_ids, crossed
 
 
-def status_for(aim: str, change: float | None, significant: bool | None, crossing: bool) -> str:
-    if change is None or significant is None or crossing:
-        return "not_assessed"
-    if not significant or change == 0:
-        return "no_significant_change"
-    up = change > 0
-    return "improving" if up == (aim == "increase") else "worsening"
-
-
-def statuses(aim: pd.Series, change: pd.Series, significant: pd.Series, crossing: pd.Series) -> np.ndarray:
-    """`status_for` of every row at once (change NaN and significant None = not compared)."""
-    assessed = change.notna().to_numpy() & significant.notna().to_numpy() & ~crossing.to_numpy(dtype=bool)
-    significant = significant.where(significant.notna(), False).to_numpy(dtype=bool)
-    change = change.to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        improving = (change > 0) == (aim.to_numpy() == "increase")
-        return np.select([~assessed, ~significant | (change == 0), improving],
-                         ["not_assessed", "no_significant_change", "improving"], "worsening")
-
-
 def indicator_rows(definition: IndicatorDefinition, changes: dict[str, RecordingChange], grid: MeasureGrid,
                    populations: pd.DataFrame, wards: bool = True, period_types: tuple[str, ...] = PERIOD_TYPES) -> pd.DataFrame:
     """All windows of one indicator in every area of the grid (aim-independent part of indicator_values).
@@ -505,8 +477,6 @@ def compute_values(con: duckdb.DuckDBPyConnection, districts: list[str] | None, 
     base = compute_base_values(measures, populations, indicators, changes, wanted, set(ward_districts))
     frames = [attach_plan(base, plans, ward_areas)] if not base.empty else []
     if table_exists(con, "marts", "survey_estimates"):
-        from survey.indicators import survey_indicator_rows
-
         survey_rows = survey_indicator_rows(con, plans, indicators)
         if districts is not None and len(survey_rows):
             survey_rows = survey_rows[survey_rows["area_code"].isin(districts)]

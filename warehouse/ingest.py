@@ -20,8 +20,12 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from expectations.gx_engine import validate_batch
+from expectations.problems import Issue, Verdict
+from expectations.sources import SourceCatalogue, SourceSpec
+from expectations.sql_engine import evaluate
 from warehouse.config import Settings
-from warehouse.problems import Issue, Verdict
+from warehouse.quarantine_report import write_reports
 from warehouse.readers import (
     CSV_SCAN_FILES,
     NO_ROWS,
@@ -34,7 +38,7 @@ from warehouse.readers import (
     rejects_by_file,
     unreadable_csv,
 )
-from warehouse.sources import SourceCatalogue, SourceSpec
+from warehouse.schema import ensure_schema
 
 # Rows validated per GX batch: bounds memory (pandas frames) at ~1 GB for national files at equal speed.
 BATCH_ROWS = 100_000
@@ -172,8 +176,6 @@ class Ingestor:
         being built - loaded inside DuckDB in one step (parsed.outcome is then set). Without `con`
         they are checked in a scratch in-memory database and nothing is kept.
         """
-        from warehouse.validation import validate_batch
-
         pending: dict[str, list[tuple[Path, str, ParsedFile]]] = {}
         pending_size: dict[str, int] = {}
 
@@ -264,16 +266,12 @@ class Ingestor:
 
     def _scratch(self) -> duckdb.DuckDBPyConnection:
         if self._scratch_con is None:
-            from warehouse.schema import ensure_schema
-
             self._scratch_con = duckdb.connect()
             ensure_schema(self._scratch_con, self.catalogue)
         return self._scratch_con
 
     def _sql_transaction(self, con: duckdb.DuckDBPyConnection, batch: list, keep: bool) -> list[tuple[Verdict, ParsedFile]]:
         """One scan per header layout into a temp table, row numbers per file, insert into raw, rules, audit."""
-        from warehouse.sql_validation import evaluate
-
         spec = batch[0][2].source
         now = datetime.now()
         names = ", ".join(f'"{c.name}"' for c in spec.columns)
@@ -496,8 +494,6 @@ def quarantine_target(settings: Settings, verdict: Verdict) -> Path:
 
 def move_to_quarantine(settings: Settings, verdict: Verdict, target: Path) -> Path:
     """Keep the refused file (moved out of the inbox, copied if it came from elsewhere) with its reports."""
-    from warehouse.quarantine_report import write_reports
-
     target.parent.mkdir(parents=True, exist_ok=True)
     source = Path(verdict.path)
     inside_inbox = _is_within(source, settings.inbox)
@@ -516,21 +512,3 @@ def _is_within(path: Path, folder: Path) -> bool:
         return True
     except ValueError:
         return False
-
-
-def verdict_json(verdict: Verdict) -> dict:
-    return {
-        "file": verdict.file_name,
-        "path": verdict.path,
-        "source": verdict.source,
-        "sha256": verdict.sha256,
-        "size_bytes": verdict.size_bytes,
-        "rows": verdict.rows,
-        "rules_checked": verdict.rules_checked,
-        "refused": not verdict.passed,
-        "problems": [dict(issue.to_dict(), sentence=issue.sentence(verdict.source, verdict.file_name)) for issue in verdict.issues],
-    }
-
-
-def dumps(data: object) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str)

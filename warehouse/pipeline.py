@@ -20,10 +20,10 @@ from warehouse.ingest import (
     move_to_quarantine,
     quarantine_target,
 )
-from warehouse.problems import Verdict
+from expectations.problems import Verdict
 from warehouse.publish import building_warehouse, connect_read_only, writer_lock
 from warehouse.schema import ensure_schema
-from warehouse.sources import catalogue
+from expectations.sources import catalogue
 
 
 @dataclass
@@ -106,16 +106,3 @@ def validate_files(settings: Settings, files: list[Path], source: str | None = N
         else:
             report.outcomes.append(FileOutcome(verdict=verdict, status="passed" if verdict.passed else "refused"))
     return report
-
-
-def ingest_paths(settings: Settings, paths: list[Path] | None = None, source: str | None = None,
-                 today: date | None = None, run_id: str | None = None) -> IngestReport:
-    """Whole ingest without Prefect: discover, load, build models, publish, quarantine."""
-    from transforms.build import build_models
-
-    files = discover(paths or [settings.inbox])
-    with warehouse_for_writing(settings) as con:
-        run = ingest_files(con, settings, files, source=source, run_id=run_id, today=today)
-        build_models(con, settings.area)
-    apply_quarantine(settings, run)
-    return run.report

@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from warehouse.problems import Issue
-from warehouse.sources import SourceCatalogue, SourceSpec
+from expectations.problems import Issue
+from expectations.sources import SourceCatalogue, SourceSpec
 
 # Column names that carry personal data and must never enter the warehouse.
 PII_HEADER_PATTERNS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from warehouse.sources import SourceCatalogue
+from expectations.sources import SourceCatalogue
 
 LINEAGE_COLUMNS = "_file_id bigint not null, _row_number integer not null, _loaded_at timestamp not null"
 

@@ -14,7 +14,7 @@ import time
 import duckdb
 import pytest
 
-from survey.indicators import survey_indicator_rows
+from transforms.survey_indicators import survey_indicator_rows
 from survey.marts import build_survey_marts
 from transforms.definitions import project_definitions
 

@@ -120,8 +120,8 @@ def test_cron_expands_to_0700_london_with_the_prefect_server_scheduler(deploymen
 
 
 def test_serve_builds_the_same_deployments(deployments):
-    """csp serve (flows/serve.py) reads prefect.yaml: same names, schedule, parameters, limits, tags."""
-    from flows.serve import build_deployments, main
+    """csp serve (cli/serve.py) reads prefect.yaml: same names, schedule, parameters, limits, tags."""
+    from cli.serve import build_deployments, main
 
     served = {d.name: d for d in build_deployments()}
     assert set(served) == set(deployments)

@@ -3,7 +3,7 @@
 Each source's first demo file is damaged so that every rule of its suite fails somewhere (required
 values emptied, malformed numbers, months and dates, out-of-range values, values outside the allowed
 set or pattern, identifiers in free text, future and wrongly claimed periods, duplicate keys, more
-than 20 distinct bad values and more than 50 bad rows). GX (pandas) and warehouse.sql_validation run
+than 20 distinct bad values and more than 50 bad rows). GX (pandas) and expectations.sql_engine run
 the same committed suite on the same rows; their issues must be identical, rule by rule.
 """
 
@@ -19,9 +19,9 @@ import pytest
 from expectations.build import load_suite
 from tests.conftest import REAL_DIR
 from warehouse.readers import read_file
-from warehouse.sources import catalogue
-from warehouse.sql_validation import compile_suite, evaluate, re2
-from warehouse.validation import validate_batch
+from expectations.sources import catalogue
+from expectations.sql_engine import compile_suite, evaluate, re2
+from expectations.gx_engine import validate_batch
 
 TODAY = date(2026, 12, 1)
 ROWS = 260

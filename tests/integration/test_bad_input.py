@@ -12,7 +12,7 @@ import pytest
 from tests.badfiles import CASES, make_case
 from tests.conftest import POLICE_DIR, REFERENCE_FILES
 from warehouse.config import load_settings
-from warehouse.pipeline import ingest_paths
+from flows.ingest import ingest_paths
 
 TODAY = date(2026, 12, 1)
 

@@ -15,7 +15,8 @@ import xlsxwriter
 from demo.generator import generate_demo_inbox
 from tests.conftest import REAL_DIR
 from warehouse.config import load_settings
-from warehouse.pipeline import ingest_paths, validate_files
+from flows.ingest import ingest_paths
+from warehouse.pipeline import validate_files
 
 TODAY = date(2026, 12, 1)
 

@@ -189,7 +189,7 @@ def test_csp_serve_starts_a_local_server_and_registers_the_schedule(tmp_path):
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     env = {**base_env(home), "CSP_DATA": str(tmp_path / "data"), "CSP_DEMO": "1"}
-    serve = Process("serve", [sys.executable, "-m", "flows.serve", "--port", str(port)], env, PROJECT_ROOT, tmp_path)
+    serve = Process("serve", [sys.executable, "-m", "cli.serve", "--port", str(port)], env, PROJECT_ROOT, tmp_path)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT + 120
         monthly = None

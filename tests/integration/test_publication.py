@@ -13,7 +13,7 @@ import duckdb
 
 from tests.conftest import POLICE_DIR, REFERENCE_FILES
 from warehouse.config import load_settings
-from warehouse.pipeline import ingest_paths
+from flows.ingest import ingest_paths
 
 READER = textwrap.dedent("""
     import json, sys, time, pathlib, duckdb
@@ -69,7 +69,7 @@ def test_killed_run_leaves_the_published_warehouse_and_the_next_run_cleans_up(tm
         import os, sys
         from pathlib import Path
         from warehouse.config import load_settings
-        from warehouse import pipeline
+        from flows import ingest as pipeline
         settings = load_settings(data_dir=Path({str(settings.data_dir)!r}))
         real_ingest = pipeline.ingest_files
         def ingest_then_die(*args, **kwargs):

@@ -55,7 +55,7 @@ pytestmark = [
 ]
 
 WORKERS = ["csp-worker-1", "csp-worker-2"]
-CSP = [str(BIN / "csp")] if (BIN / "csp").exists() else [str(BIN / "python"), "-m", "warehouse.cli"]
+CSP = [str(BIN / "csp")] if (BIN / "csp").exists() else [str(BIN / "python"), "-m", "cli.main"]
 # Generous: a busy 2-core machine. Measured (load ~4 on 2 cores): server 15-20 s, deploy + workers
 # online 10-18 s, the csp run 35-45 s; the whole module 55-95 s.
 WORKER_START_TIMEOUT = 180

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from expectations.build import build_suite, load_suite, render, suite_path
-from warehouse.sources import catalogue, load_catalogue
+from expectations.sources import catalogue, load_catalogue
 
 STEP_1B_SOURCES = {
     "police_da_incidents", "police_s136", "marac_cases", "health_ae", "health_admissions", "health_mh_referrals",
@@ -79,9 +79,9 @@ def test_unknown_source_name_is_a_clear_error():
 
 
 def test_docs_describe_every_column_and_are_up_to_date():
-    from warehouse.docs import DOCS_FILE, render
+    from expectations.docs import DOCS_FILE, render
 
-    assert DOCS_FILE.read_text(encoding="utf-8") == render(), "run python -m warehouse.docs"
+    assert DOCS_FILE.read_text(encoding="utf-8") == render(), "run python -m expectations.docs"
     text = render()
     for spec in catalogue():
         for column in spec.columns:

@@ -1,4 +1,4 @@
-"""survey.marts.build_survey_marts and survey.indicators.survey_indicator_rows on a tiny
+"""survey.marts.build_survey_marts and transforms.survey_indicators.survey_indicator_rows on a tiny
 hand-made warehouse (in-memory DuckDB, staging views replaced by plain tables).
 
 The data, and the hand-worked numbers every test checks
@@ -34,7 +34,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from survey.indicators import survey_indicator_rows
+from transforms.survey_indicators import survey_indicator_rows
 from survey.marts import WEIGHTING_AUDIT_COLUMNS, build_survey_marts, choose_target_year
 from transforms.definitions import IndicatorDefinition, Plan
 from transforms.engine import VALUE_COLUMNS

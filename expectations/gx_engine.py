@@ -11,14 +11,15 @@ import logging
 import math
 import threading
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 from datetime import date
 
 import pandas as pd
 
 from expectations.build import CLAIMED_COLUMN, FILE_COLUMN, NUMBER_SUFFIX, PERIOD_SUFFIX, load_suite
-from warehouse.problems import Issue
-from warehouse.readers import ParsedFile
-from warehouse.sources import SourceSpec
+from expectations.problems import Issue
+from expectations.sources import SourceSpec
 
 MAX_ROWS_PER_ISSUE = 50
 MAX_VALUES_PER_RULE = 20
@@ -108,7 +109,15 @@ def _definition(spec: SourceSpec):
     return definition
 
 
-def validate_batch(files: list[ParsedFile], today: date | None = None) -> list[FileCheck]:
+class ParsedRows(Protocol):
+    """A file read as received (warehouse.readers.ParsedFile): its path, source and rows as strings."""
+
+    path: Path
+    source: SourceSpec | None
+    frame: pd.DataFrame | None
+
+
+def validate_batch(files: list[ParsedRows], today: date | None = None) -> list[FileCheck]:
     """Validate parsed files of ONE source together; one FileCheck per file, in order."""
     if not files:
         return []

@@ -1,5 +1,5 @@
 """Plan indicators computed from the resident survey (definition ``method: survey_share``),
-as rows for ``marts.indicator_values`` (columns ``transforms.engine.VALUE_COLUMNS``).
+as rows for ``marts.indicator_values`` (columns ``transforms.judgement.VALUE_COLUMNS``).
 
 Read from the tables :func:`survey.marts.build_survey_marts` writes, breakdown ``'all'``:
 
@@ -15,7 +15,7 @@ Read from the tables :func:`survey.marts.build_survey_marts` writes, breakdown `
   ``change_pct`` relative to the previous value, ``change_p_value`` = pooled two-proportion
   z-test on the two effective n's, ``change_significant`` = p < 0.05; the first wave (or a
   question not asked in the wave before) has no previous and status ``not_assessed``;
-* ``status`` = :func:`transforms.engine.status_for` (aim, change, significant, no recording
+* ``status`` = :func:`transforms.judgement.status_for` (aim, change, significant, no recording
   change: survey waves declare none), ``recording_changes`` ``[]``.
 """
 
@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 
 from transforms.definitions import IndicatorDefinition, Plan
-from transforms.engine import VALUE_COLUMNS, status_for
+from transforms.judgement import VALUE_COLUMNS, status_for
 from warehouse.schema import table_exists
 
 __all__ = ["SURVEY_METHOD", "SURVEY_PERIOD_TYPE", "survey_indicator_rows"]

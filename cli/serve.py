@@ -203,7 +203,7 @@ DESCRIPTION = ("Run the monthly schedule from this process (flow.serve): no work
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options of `csp serve` (for warehouse/cli.py: `add_arguments(sub.add_parser("serve", ...))`)."""
+    """The options of `csp serve` (for cli/main.py: `add_arguments(sub.add_parser("serve", ...))`)."""
     parser.add_argument("--area", help="district code for the scheduled runs (default: the one in prefect.yaml)")
     parser.add_argument("--plan-year", help="plan year for the scheduled runs (default: the latest plan)")
     parser.add_argument("--host", default="127.0.0.1", help="address of the local server (default 127.0.0.1)")

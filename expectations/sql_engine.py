@@ -19,9 +19,9 @@ from datetime import date
 import duckdb
 
 from expectations.build import CLAIMED_COLUMN, FILE_COLUMN, NUMBER_SUFFIX, PERIOD_SUFFIX, load_suite
-from warehouse.problems import Issue
-from warehouse.sources import SourceSpec
-from warehouse.validation import (
+from expectations.problems import Issue
+from expectations.sources import SourceSpec
+from expectations.gx_engine import (
     MAX_ROWS_PER_ISSUE,
     MAX_VALUES_PER_RULE,
     issues_from_groups,

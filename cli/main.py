@@ -53,7 +53,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from warehouse.config import load_settings
-    from warehouse.status import render_status
+    from cli.status import render_status
 
     print(render_status(load_settings(area=args.area)))
     return 0
@@ -62,7 +62,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def print_run_summary(settings) -> None:
     """What a newcomer needs after a run: where, how much, what was placed, what was refused."""
     from warehouse.publish import connect_read_only
-    from warehouse.status import loaded_summary, placement_summary
+    from cli.status import loaded_summary, placement_summary
 
     with connect_read_only(settings.warehouse_path) as con:
         print(f"\nWarehouse: {settings.warehouse_path}")
@@ -149,7 +149,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Not _quiet_prefect(): a served schedule should keep INFO run logs for the Prefect UI.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    from flows.serve import run
+    from cli.serve import run
 
     return run(args)
 
@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with several areas: start each area through the csp-area deployment (workers pick them up)")
     run.set_defaults(func=cmd_run)
 
-    from flows.serve import add_arguments
+    from cli.serve import add_arguments
 
     serve = sub.add_parser("serve", help="run the monthly schedule from this process (starts a local Prefect "
                                          "server if PREFECT_API_URL is unset)")

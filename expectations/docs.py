@@ -1,10 +1,10 @@
-"""Write docs/sources.md from warehouse/sources.yml: every source, column by column."""
+"""Write docs/sources.md from expectations/sources.yml: every source, column by column."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from warehouse.sources import SourceSpec, catalogue
+from expectations.sources import SourceSpec, catalogue
 
 DOCS_FILE = Path(__file__).resolve().parents[1] / "docs" / "sources.md"
 
@@ -52,7 +52,7 @@ def source_section(spec: SourceSpec) -> str:
 
 
 def render() -> str:
-    intro = ("# Source contracts\n\nGenerated from `warehouse/sources.yml` by `python -m warehouse.docs` "
+    intro = ("# Source contracts\n\nGenerated from `expectations/sources.yml` by `python -m expectations.docs` "
              "(a test fails when this file is stale). Every file is also refused when a column looks like "
              "personal data (names, dates of birth, NHS numbers, addresses, phone numbers, e-mail), when free-text "
              "values hold an NHS number or e-mail address, when it is not UTF-8, or when a row is malformed.\n\n")

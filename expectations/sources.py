@@ -1,4 +1,4 @@
-"""Source declarations (warehouse/sources.yml) as a typed, validated catalogue."""
+"""Source declarations (expectations/sources.yml) as a typed, validated catalogue."""
 
 from __future__ import annotations
 

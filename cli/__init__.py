@@ -1,0 +1,1 @@
+"""The `csp` command, the duckdb shell, status and serve: the top layer people type."""
