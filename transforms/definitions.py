@@ -16,6 +16,8 @@ INDICATORS_DIR = ROOT / "transforms" / "indicators"
 PLANS_DIR = ROOT / "plans"
 RECORDING_CHANGES_FILE = ROOT / "transforms" / "recording_changes.yml"
 
+# The method alone decides how an indicator is computed, its confidence interval and its test of a
+# change (transforms/engine.py docstring): there is no separate ci_method to keep in step with it.
 Method = Literal["count", "rate", "proportion", "mean", "survey_share"]
 
 
@@ -61,7 +63,6 @@ class IndicatorDefinition(_Strict):
     survey: SurveyRef | None = None
     method: Method
     multiplier: float = 1
-    ci_method: Literal["poisson", "wilson", "t", "survey_wilson", "none"]
     unit: str
     breakdowns: tuple[Literal["ward"], ...] = ()
     recording_changes: tuple[str, ...] = ()

@@ -5,11 +5,18 @@ Windows: 'month' (one month), '12m' (rolling 12 months to the period end), 'fy' 
 'fytd' (April to the period end). A window is computed only when every month in it was delivered
 (gaps are never zeros). `previous_*` is the same window 12 months earlier.
 
-Confidence intervals (95%): counts and rates — exact Poisson under 10 events, Byar from 10;
-proportions — Wilson score; means of a monthly stock — t-interval on the monthly values.
-Significance of a change: counts and rates — exact conditional (binomial) test of two Poisson
-counts (transforms.stats.rate_ratio_test); proportions — pooled two-proportion z-test;
-means — Welch's t-test on the two sets of monthly values. p < 0.05.
+Every interval and test comes from transforms.stats (one implementation per method), chosen by
+the definition's `method`:
+Confidence intervals (95%): counts and rates — exact Poisson under 10 events, Byar from 10
+(stats.poisson_count_ci, stats.rate_ci); proportions — Wilson score (stats.wilson_ci); means of a
+monthly stock — t-interval on the monthly values (stats.mean_t_ci).
+Significance of a change: counts and rates — the exact conditional test of two Poisson counts
+(stats.rate_change_p_value): given N = x1 + x0 events, x1 ~ Binomial(N, π) with π = n1/(n1 + n0)
+(π = ½ for counts), two-sided "minlike" p = the probability of every outcome no more likely than the
+observed one, as scipy.stats.binomtest, R's binom.test and statsmodels'
+test_poisson_2indep(method='exact-cond'); proportions — pooled two-proportion z-test
+(stats.two_proportion_z); means — Welch's t-test on the two sets of monthly values
+(stats.welch_t_test). Significant when p < 0.05.
 Status against the aim: improving / worsening when the change is significant, else
 no_significant_change; not_assessed when there is no previous window or the two windows straddle a
 declared recording-practice change (the comparison is not like for like).
@@ -26,7 +33,6 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
 from transforms import stats
 from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
@@ -73,21 +79,6 @@ def windows_for(months: pd.DatetimeIndex, period_type: str) -> list[Window]:
         if all(m in available for m in window.months):
             out.append(window)
     return out
-
-
-def count_change_p_values(x1: np.ndarray, n1: np.ndarray, x0: np.ndarray, n0: np.ndarray) -> np.ndarray:
-    """Exact conditional test of two Poisson counts, vectorised.
-
-    Given N = x1 + x0, x1 ~ Binomial(N, n1/(n1+n0)) when the rate is unchanged; the two-sided p is
-    the doubled smaller tail, capped at 1. With equal exposure (π = ½, plain counts) this is the
-    same p as scipy.stats.binomtest / transforms.stats.rate_ratio_test (the distribution is symmetric).
-    """
-    total = x1 + x0
-    share = n1 / (n1 + n0)
-    lower = scipy_stats.binom.cdf(x1, total, share)
-    upper = scipy_stats.binom.sf(x1 - 1, total, share)
-    p = np.minimum(1.0, 2 * np.minimum(lower, upper))
-    return np.where(total > 0, p, 1.0)
 
 
 def _window_bounds(months: pd.DatetimeIndex, period_type: str) -> tuple[np.ndarray, np.ndarray]:
@@ -234,40 +225,38 @@ def _confidence_limits(definition: IndicatorDefinition, window: dict, length: np
             lower, upper = stats.poisson_count_ci(x)
             return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
         if method == "rate":
-            safe = np.where(n > 0, n, np.nan)
-            lower, upper = stats.poisson_count_ci(x)
-            return np.asarray(lower) / safe * multiplier, np.asarray(upper) / safe * multiplier
+            lower, upper = stats.rate_ci(x, n, multiplier)
+            return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
         if method == "proportion":
             safe_n = np.where(n > 0, n, 1.0)
             lower, upper = stats.wilson_ci(np.minimum(x, safe_n), safe_n)
             return (np.where(n > 0, np.asarray(lower) * multiplier, np.nan),
                     np.where(n > 0, np.asarray(upper) * multiplier, np.nan))
-        # mean: t-interval on the monthly values
-        half = scipy_stats.t.ppf(0.975, np.maximum(length - 1, 1)) * np.sqrt(np.maximum(window["variance"], 0) / length)
-        return window["value"] - half, window["value"] + half
+        lower, upper = stats.mean_t_ci(window["value"], window["variance"], length)
+        return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
 
 
-def _change_p_values(definition: IndicatorDefinition, current: dict, previous: dict, length: np.ndarray) -> np.ndarray:
+def _change_p_values(definition: IndicatorDefinition, current: dict[str, np.ndarray],
+                     previous: dict[str, np.ndarray], length: np.ndarray) -> np.ndarray:
     """Two-sided p-value of the change from the previous window (method per the module docstring)."""
     method = definition.method
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "count":
             ones = np.ones(len(length))
-            return count_change_p_values(current["numerator"], ones, previous["numerator"], ones)
+            return np.asarray(stats.rate_change_p_value(current["numerator"], ones, previous["numerator"], ones))
         if method == "rate":
-            return count_change_p_values(current["numerator"], current["denominator"], previous["numerator"], previous["denominator"])
+            return np.asarray(stats.rate_change_p_value(current["numerator"], current["denominator"],
+                                                        previous["numerator"], previous["denominator"]))
         if method == "proportion":
             x1, n1, x0, n0 = current["numerator"], current["denominator"], previous["numerator"], previous["denominator"]
-            pooled = (x1 + x0) / (n1 + n0)
-            se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
-            z = (x1 / n1 - x0 / n0) / se
-            return np.where(se > 0, 2 * scipy_stats.norm.sf(np.abs(z)), 1.0)
+            _, p = stats.two_proportion_z(x1 / n1, n1, x0 / n0, n0)
+            return np.asarray(p, dtype=float)
         if method == "mean":
-            v1, v0 = current["variance"] / length, previous["variance"] / length
-            se = np.sqrt(v1 + v0)
-            t = (current["value"] - previous["value"]) / se
-            dof = (v1 + v0) ** 2 / ((v1 ** 2 + v0 ** 2) / np.maximum(length - 1, 1))
-            return np.where(se > 0, 2 * scipy_stats.t.sf(np.abs(t), dof), 1.0)
+            _, p = stats.welch_t_test(current["value"], current["variance"], length,
+                                      previous["value"], previous["variance"], length)
+            # A one-month window has no spread to test (variance undefined); it has always been
+            # published as p = 1 (no evidence of a change), and Step 8 does not change that.
+            return np.where(np.isnan(p) & (length == 1), 1.0, p)
     return np.full(len(length), np.nan)
 
 
@@ -496,5 +485,5 @@ def run_engine(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, int]
     return {"indicator_values": len(values), "indicators": int(values["indicator_id"].nunique()) if len(values) else 0}
 
 
-__all__ = ["MeasureGrid", "Window", "compute_values", "count_change_p_values", "crosses", "indicator_rows", "measure_grid",
+__all__ = ["MeasureGrid", "Window", "compute_values", "crosses", "indicator_rows", "measure_grid",
            "run_engine", "status_for", "statuses", "windows_for"]

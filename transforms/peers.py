@@ -35,12 +35,12 @@ def compare_group(frame: pd.DataFrame, aim: str | None) -> pd.DataFrame:
     """One window of one indicator for one peer group: frame has area_code, count, population."""
     out = frame.copy()
     valid = out["population"].notna() & (out["population"] > 0)
-    lower, upper = stats.poisson_count_ci(out["count"].to_numpy(dtype=float))
+    count = out["count"].to_numpy(dtype=float)
     population = out["population"].to_numpy(dtype=float)
+    lower, upper = stats.rate_ci(count, population, multiplier=1000)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["rate_per_1000"] = np.where(valid, out["count"] / population * 1000, np.nan)
-        out["ci_lower"] = np.where(valid, np.asarray(lower) / population * 1000, np.nan)
-        out["ci_upper"] = np.where(valid, np.asarray(upper) / population * 1000, np.nan)
+        out["rate_per_1000"] = np.where(valid, count / population * 1000, np.nan)
+    out["ci_lower"], out["ci_upper"] = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
     pooled = out[valid]
     peer_count, peer_population = float(pooled["count"].sum()), float(pooled["population"].sum())
     peer_value = peer_count / peer_population * 1000 if peer_population else np.nan

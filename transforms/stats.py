@@ -4,6 +4,17 @@ Formulas follow PHEindicatormethods / Fingertips conventions as written out in
 the project's METHODS.md §2 and §6; they are implemented here from the published formulas
 (the reference R/Python packages are GPL-3, so no code is taken from them).
 Distributions come from scipy rather than hand-rolled approximations.
+
+This module is the ONE implementation of each method: the indicator engine, the peer comparison
+and the resident survey call these functions (vectorised where the engine needs arrays) and
+never re-derive a formula.  Which test for which kind of indicator:
+
+* change in a count or rate: exact conditional (binomial) test, "minlike" two-sided p
+  (:func:`rate_change_p_value`; :func:`rate_ratio_test` adds the ratio and its CI);
+* change in a proportion, survey differences: pooled two-proportion z (:func:`two_proportion_z`);
+* change in the mean of a monthly stock: Welch's t-test (:func:`welch_t_test`);
+* intervals: exact Poisson / Byar (:func:`poisson_count_ci`, :func:`rate_ci`), Wilson
+  (:func:`wilson_ci`), t-interval for a mean (:func:`mean_t_ci`).
 """
 
 from __future__ import annotations
@@ -21,11 +32,14 @@ __all__ = [
     "design_effect",
     "kish_effective_n",
     "margin_of_error",
+    "mean_t_ci",
     "poisson_count_ci",
     "proportion_difference_test",
+    "rate_change_p_value",
     "rate_ci",
     "rate_ratio_test",
     "two_proportion_z",
+    "welch_t_test",
     "wilson_ci",
     "z_value",
 ]
@@ -104,9 +118,105 @@ def rate_ci(
     lo, hi = poisson_count_ci(x, confidence)
     pop = np.asarray(population, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        # A zero population has no defined rate: NaN rather than inf.
-        scale = np.where(pop > 0, multiplier / pop, np.nan)
-        return _scalar_or_array(np.asarray(lo) * scale), _scalar_or_array(np.asarray(hi) * scale)
+        # A zero (or missing) population has no defined rate: NaN rather than inf.
+        safe = np.where(pop > 0, pop, np.nan)
+        lower = np.asarray(lo) / safe * multiplier
+        upper = np.asarray(hi) / safe * multiplier
+    return _scalar_or_array(lower), _scalar_or_array(upper)
+
+
+def mean_t_ci(mean: Any, variance: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:
+    """t-interval for a mean of n values with sample variance s²: mean ∓ t(n − 1)·√(s²/n).
+
+    A negative variance (rounding dust from running totals) counts as 0; n = 1 has no
+    variance (NaN) and so no interval.
+    """
+    _check_confidence(confidence)
+    mean_arr = np.asarray(mean, dtype=float)
+    var_arr = np.asarray(variance, dtype=float)
+    n_arr = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quantile = _st.t.ppf(1.0 - (1.0 - confidence) / 2.0, np.maximum(n_arr - 1, 1))
+        half = quantile * np.sqrt(np.maximum(var_arr, 0) / n_arr)
+    return _scalar_or_array(mean_arr - half), _scalar_or_array(mean_arr + half)
+
+
+# scipy.stats.binomtest counts an outcome as "no more likely" than the observed one when its
+# probability is within this relative tolerance (so rounding cannot drop a tied outcome).
+_MINLIKE_TOLERANCE = 1.0 + 1e-7
+
+
+def _whole_counts(*counts: np.ndarray) -> None:
+    """The exact test is defined for whole-number counts only."""
+    for values in counts:
+        finite = values[np.isfinite(values)]
+        if np.any(finite < 0):
+            raise ValueError("counts must be >= 0")
+        if np.any(np.abs(finite - np.round(finite)) > 1e-9):
+            raise ValueError("the exact test of a change in a count needs whole-number counts")
+
+
+def _minlike_p(k: np.ndarray, total: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Two-sided "minlike" p of k ~ Binomial(total, share): the probability of every outcome
+    no more likely than k (as scipy.stats.binomtest and R's binom.test), all rows at once.
+
+    The outcomes no more likely than k are the tail beyond k plus a tail on the far side of
+    the mode; the pmf is monotone on each side, so a binary search per row (log2(total) steps,
+    each one vectorised pmf call over every row) finds where the far tail starts.
+    """
+    threshold = _st.binom.pmf(k, total, share) * _MINLIKE_TOLERANCE
+    expected = share * total
+    below = k < expected  # far tail is the upper one: first j >= ceil(expected) with pmf <= threshold
+    lo = np.where(below, np.ceil(expected), 0.0)
+    hi = np.where(below, total + 1.0, np.floor(expected) + 1.0)
+    # Below the mode: find the first j with pmf(j) <= threshold (pmf non-increasing there).
+    # Above the mode: find the first j with pmf(j) > threshold on [0, floor(expected)]
+    # (pmf non-decreasing there); the far tail is everything before it.
+    while np.any(lo < hi):
+        active = lo < hi
+        mid = np.floor((lo + hi) / 2.0)
+        pmf = _st.binom.pmf(mid, total, share)
+        hit = np.where(below, pmf <= threshold, pmf > threshold)
+        hi = np.where(active & hit, mid, hi)
+        lo = np.where(active & ~hit, mid + 1.0, lo)
+    p_below = _st.binom.cdf(k, total, share) + _st.binom.sf(lo - 1.0, total, share)
+    p_above = _st.binom.cdf(lo - 1.0, total, share) + _st.binom.sf(k - 1.0, total, share)
+    p = np.where(below, p_below, p_above)
+    return np.where(k == expected, 1.0, np.minimum(1.0, p))
+
+
+def rate_change_p_value(x1: Any, n1: Any, x0: Any, n0: Any) -> Any:
+    """Two-sided p of the exact conditional test that two Poisson counts share one rate.
+
+    The one test of a change in a count or rate (engine, reports, :func:`rate_ratio_test`).
+    Conditional on the total N = x1 + x0, an unchanged rate means x1 ~ Binomial(N, π) with
+    π = n1/(n1 + n0), n the population or exposure of each period (pass n1 = n0, e.g. 1, for
+    plain counts: π = ½).  The two-sided p is the "minlike" one of scipy.stats.binomtest,
+    R's binom.test and statsmodels' ``test_poisson_2indep(method='exact-cond')``: the total
+    probability of the outcomes no more likely than x1.  For π = ½ the distribution is
+    symmetric and that is exactly the doubled smaller tail, which is used as the fast path;
+    other rows go through a vectorised search (:func:`_minlike_p`).
+    N = 0 → 1 (nothing to compare); a missing count or exposure → NaN.
+    Example: 9 per 1,000 vs 3 per 2,000 → p = 0.0039 (the doubled tail would give 0.0077).
+    """
+    x1_arr, x0_arr = np.asarray(x1, dtype=float), np.asarray(x0, dtype=float)
+    n1_arr, n0_arr = np.asarray(n1, dtype=float), np.asarray(n0, dtype=float)
+    x1_arr, x0_arr, n1_arr, n0_arr = np.broadcast_arrays(x1_arr, x0_arr, n1_arr, n0_arr)
+    _whole_counts(x1_arr, x0_arr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = x1_arr + x0_arr
+        share = n1_arr / (n1_arr + n0_arr)
+        valid = np.isfinite(total) & np.isfinite(share) & (n1_arr > 0) & (n0_arr > 0)
+        # Symmetric case (equal exposure): minlike p = doubled smaller tail.
+        lower = _st.binom.cdf(x1_arr, total, share)
+        upper = _st.binom.sf(x1_arr - 1, total, share)
+        p = np.minimum(1.0, 2 * np.minimum(lower, upper))
+        uneven = valid & (share != 0.5) & (total > 0)
+        if np.any(uneven):
+            p = np.array(p, dtype=float)  # a writable copy, also for 0-d input
+            p[uneven] = _minlike_p(x1_arr[uneven], total[uneven], share[uneven])
+        p = np.where(valid, np.where(total > 0, p, 1.0), np.nan)
+    return _scalar_or_array(p)
 
 
 def rate_ratio_test(
@@ -118,14 +228,9 @@ def rate_ratio_test(
 ) -> dict[str, Any]:
     """Exact conditional test of two Poisson counts/rates: has the count (rate) changed?
 
-    Method (the project's stated, tested method for "did the 12-month count change?"):
-    conditional on the total N = x1 + x0, if both periods/areas share one underlying
-    rate then x1 ~ Binomial(N, π0) with π0 = n1/(n1 + n0), where n is the population
-    or exposure (π0 = ½ when both n are None or equal, i.e. plain counts are compared).
-    The two-sided p-value is scipy.stats.binomtest's exact test (R's binom.test
-    convention: sum of outcomes no more likely than the one observed).  The CI for the
-    rate ratio RR = (x1/n1)/(x0/n0) comes from the Clopper–Pearson interval (p_L, p_U)
-    for the binomial proportion, mapped through RR = p/(1 − p)·n0/n1.
+    p-value: :func:`rate_change_p_value` (n None for both = plain counts, π = ½).  The CI for
+    the rate ratio RR = (x1/n1)/(x0/n0) comes from the Clopper–Pearson interval (p_L, p_U)
+    for the binomial proportion x1/N, mapped through RR = p/(1 − p)·n0/n1.
     significant = p_value < 1 − confidence (0.05 by default).
     """
     if x1 < 0 or x0 < 0:
@@ -134,12 +239,12 @@ def rate_ratio_test(
         raise ValueError("give both exposures or neither")
     if n1 is None or n0 is None or n1 == n0:
         exposure_ratio = 1.0  # n0/n1: equal exposure, compare counts directly
-        pi0 = 0.5
+        e1, e0 = 1.0, 1.0
     else:
         if n1 <= 0 or n0 <= 0:
             raise ValueError("exposures must be > 0")
         exposure_ratio = n0 / n1
-        pi0 = n1 / (n1 + n0)
+        e1, e0 = n1, n0
     k = round(x1)
     total = round(x1 + x0)
     if abs(k - x1) > 1e-9 or abs(total - (x1 + x0)) > 1e-9:
@@ -149,15 +254,14 @@ def rate_ratio_test(
         return {"ratio": math.nan, "ci_lower": math.nan, "ci_upper": math.nan,
                 "p_value": 1.0, "significant": False}
 
-    result = _st.binomtest(k, total, pi0, alternative="two-sided")
-    p_lo, p_hi = result.proportion_ci(confidence_level=confidence, method="exact")
+    p_value = float(rate_change_p_value(k, e1, total - k, e0))
+    p_lo, p_hi = _st.binomtest(k, total).proportion_ci(confidence_level=confidence, method="exact")
 
     def to_ratio(p: float) -> float:
         """Map the binomial share p to a rate ratio; p = 1 means an unbounded ratio."""
         return math.inf if p >= 1.0 else p / (1.0 - p) * exposure_ratio
 
     ratio = math.inf if x0 == 0 else (x1 / x0) * exposure_ratio
-    p_value = float(min(result.pvalue, 1.0))
     return {
         "ratio": float(ratio),
         "ci_lower": float(to_ratio(p_lo)),
@@ -193,17 +297,45 @@ def proportion_difference_test(
     }
 
 
-def two_proportion_z(p1: float, n1: float, p2: float, n2: float) -> tuple[float, float]:
-    """Pooled two-proportion z and two-sided p on given (effective) n's (METHODS.md §6)."""
-    if n1 <= 0 or n2 <= 0:
-        raise ValueError("both n must be > 0")
-    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
-    var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
-    if var <= 0:
-        # Both groups all-0 or all-1: identical proportions, no evidence of a difference.
-        return 0.0, 1.0
-    z = (p1 - p2) / math.sqrt(var)
-    return float(z), float(math.erfc(abs(z) / math.sqrt(2.0)))  # = 2·(1 − Φ(|z|)), exact and fast
+def two_proportion_z(p1: Any, n1: Any, p2: Any, n2: Any) -> tuple[Any, Any]:
+    """Pooled two-proportion z and two-sided p on given (effective) n's (METHODS.md §6).
+
+    Vectorised; scalars in, floats out.  Both groups all-0 or all-1 (no variance): z = 0,
+    p = 1, no evidence of a difference; an n ≤ 0 has no test: NaN.
+    """
+    p1_arr, p2_arr = np.asarray(p1, dtype=float), np.asarray(p2, dtype=float)
+    n1_arr, n2_arr = np.asarray(n1, dtype=float), np.asarray(n2, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pooled = (p1_arr * n1_arr + p2_arr * n2_arr) / (n1_arr + n2_arr)
+        var = pooled * (1.0 - pooled) * (1.0 / n1_arr + 1.0 / n2_arr)
+        z = (p1_arr - p2_arr) / np.sqrt(var)
+        p = 2.0 * _st.norm.sf(np.abs(z))
+    flat = var <= 0
+    z, p = np.where(flat, 0.0, z), np.where(flat, 1.0, p)
+    no_test = (n1_arr <= 0) | (n2_arr <= 0)
+    z, p = np.where(no_test, np.nan, z), np.where(no_test, np.nan, p)
+    return _scalar_or_array(z), _scalar_or_array(p)
+
+
+def welch_t_test(mean1: Any, var1: Any, n1: Any, mean0: Any, var0: Any, n0: Any) -> tuple[Any, Any]:
+    """Welch's t-test of two means from summary statistics: t and two-sided p (vectorised).
+
+    t = (m1 − m0)/√(s1²/n1 + s0²/n0) on Welch–Satterthwaite degrees of freedom, as
+    scipy.stats.ttest_ind_from_stats(equal_var=False).  Two samples with no spread at all
+    (both variances 0): t = 0, p = 1; an undefined variance (one value): NaN.
+    """
+    m1, m0 = np.asarray(mean1, dtype=float), np.asarray(mean0, dtype=float)
+    k1, k0 = np.asarray(n1, dtype=float), np.asarray(n0, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v1 = np.asarray(var1, dtype=float) / k1
+        v0 = np.asarray(var0, dtype=float) / k0
+        se = np.sqrt(v1 + v0)
+        t = (m1 - m0) / se
+        dof = (v1 + v0) ** 2 / (v1**2 / np.maximum(k1 - 1, 1) + v0**2 / np.maximum(k0 - 1, 1))
+        p = 2.0 * _st.t.sf(np.abs(t), dof)
+    flat = se == 0
+    t, p = np.where(flat, 0.0, t), np.where(flat, 1.0, p)
+    return _scalar_or_array(t), _scalar_or_array(p)
 
 
 def kish_effective_n(weights: Any) -> float:

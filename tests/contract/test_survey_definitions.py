@@ -38,7 +38,7 @@ def test_survey_definitions_name_a_known_question_and_answer_group():
     indicators, _, _ = _fresh()
     for indicator_id, (question, group) in SURVEY_INDICATORS.items():
         definition = indicators[indicator_id]
-        assert definition.method == "survey_share" and definition.ci_method == "survey_wilson"
+        assert definition.method == "survey_share"
         assert (definition.survey.question_id, definition.survey.answer_group) == (question, group)
         assert group in QUESTIONS[question], indicator_id
         assert definition.sources == ("survey_responses", "reference_population")

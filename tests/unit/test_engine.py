@@ -15,7 +15,6 @@ from transforms.definitions import IndicatorDefinition, RecordingChange
 from transforms.engine import (
     PERIOD_TYPES,
     Window,
-    count_change_p_values,
     crosses,
     indicator_rows,
     measure_grid,
@@ -31,7 +30,7 @@ def months(start: str, n: int) -> pd.DatetimeIndex:
 
 def definition(**overrides) -> IndicatorDefinition:
     base = dict(id="toy", title="Toy", definition="Toy", sources=["police_street"],
-                numerator={"mart": "m", "measure": "x"}, method="count", ci_method="poisson", unit="things")
+                numerator={"mart": "m", "measure": "x"}, method="count", unit="things")
     base.update(overrides)
     return IndicatorDefinition.model_validate(base)
 
@@ -98,9 +97,30 @@ def test_recording_change_is_crossed_only_when_it_falls_between_the_windows():
 
 @pytest.mark.parametrize("x1, x0", [(3096, 2683), (342, 345), (12, 3), (0, 0), (5, 0), (100, 100)])
 def test_vectorised_count_test_matches_the_exact_binomial_test(x1, x0):
-    got = count_change_p_values(np.array([x1], float), np.ones(1), np.array([x0], float), np.ones(1))[0]
+    got = stats.rate_change_p_value(np.array([x1], float), np.ones(1), np.array([x0], float), np.ones(1))[0]
     expected = 1.0 if x1 + x0 == 0 else scipy_stats.binomtest(x1, x1 + x0, 0.5).pvalue
     assert got == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_a_rate_change_uses_the_exact_conditional_test_with_the_populations():
+    # 9 events in a population of 1,000 vs 3 in 2,000: x1 ~ Binomial(12, 1/3); statsmodels'
+    # test_poisson_2indep(9, 1000, 3, 2000, method='exact-cond') gives p = 0.0039 (R's
+    # binom.test(9, 12, 1/3) too); the doubled smaller tail would have given 0.0077.
+    index = months("2016-01-01", 24)
+    values = pd.Series([0.0] * 11 + [3.0] + [0.0] * 11 + [9.0], index=index)
+    populations = pd.DataFrame({"area_code": ["E07000110"] * 2, "area_type": ["district"] * 2, "year": [2016, 2017],
+                                "population": [2_000, 1_000], "population_16_plus": [1_600, 800]})
+    spec = definition(method="rate", multiplier=1000, denominator={"population": "all"})
+    last = series_rows(spec, values, populations=populations)[-1]
+    assert (last["numerator"], last["denominator"], last["previous_numerator"], last["previous_denominator"]) == (9, 1000, 3, 2000)
+    assert last["change_p_value"] == pytest.approx(0.0039, abs=0.00005)
+    assert last["change_significant"] is True
+
+
+def test_a_definition_that_still_declares_ci_method_fails_loudly():
+    # The method alone chooses the interval; a second key saying the same thing is rejected.
+    with pytest.raises(ValueError, match="ci_method"):
+        definition(ci_method="poisson")
 
 
 def test_count_series_hand_worked():
@@ -120,7 +140,7 @@ def test_proportion_series_hand_worked():
     index = months("2016-01-01", 24)
     numerator = pd.Series([5.0] * 12 + [6.5] * 12, index=index)   # 60 then 78
     denominator = pd.Series([20.0] * 24, index=index)             # 240 each year
-    spec = definition(method="proportion", multiplier=100, ci_method="wilson",
+    spec = definition(method="proportion", multiplier=100,
                       denominator={"mart": "m", "measure": "n"})
     last = series_rows(spec, numerator, denominator)[-1]
     assert last["value"] == pytest.approx(78 / 240 * 100) and last["previous_value"] == pytest.approx(25.0)
@@ -132,7 +152,7 @@ def test_proportion_series_hand_worked():
 def test_mean_series_is_the_average_monthly_stock():
     index = months("2016-01-01", 24)
     values = pd.Series([100.0, 110.0] * 6 + [130.0, 140.0] * 6, index=index)
-    spec = definition(method="mean", ci_method="t")
+    spec = definition(method="mean")
     last = series_rows(spec, values)[-1]
     assert last["value"] == 135 and last["previous_value"] == 105
     # sd of [130,140]x6 = sqrt(300/11)=5.222; t(.975,11)=2.201 -> half-width 2.201*5.222/sqrt(12)=3.318
@@ -154,8 +174,8 @@ def test_rate_uses_the_population_of_the_final_year():
 @pytest.mark.parametrize("bad, fragment", [
     (dict(colour="red"), "colour"),
     (dict(method="ratio"), "method"),
-    (dict(method="proportion", ci_method="wilson"), "needs a measure denominator"),
-    (dict(method="rate", ci_method="poisson"), "needs a population denominator"),
+    (dict(method="proportion"), "needs a measure denominator"),
+    (dict(method="rate"), "needs a population denominator"),
     (dict(denominator={"population": "all"}), "has no denominator"),
 ])
 def test_definition_schema_rejects_bad_declarations(bad, fragment):
@@ -244,10 +264,9 @@ def plain_rows(spec: IndicatorDefinition, counts: dict[tuple[str, str], pd.Serie
                        "previous_value": None, "change": None, "change_p_value": None, "change_significant": None,
                        "recording_changes": []}
                 if before is not None and not np.isnan(before) and not np.isnan(value):
-                    # Exact conditional test: x1 ~ Binomial(x1 + x0, n1 / (n1 + n0)), doubled smaller tail.
-                    share, total = n1 / (n1 + n0), x + x0
-                    tails = min(scipy_stats.binom.cdf(x, total, share), scipy_stats.binom.sf(x - 1, total, share))
-                    p = 1.0 if total == 0 else min(1.0, 2 * tails)
+                    # Exact conditional test: x1 ~ Binomial(x1 + x0, n1 / (n1 + n0)), scipy's two-sided p.
+                    share, total = n1 / (n1 + n0), int(x + x0)
+                    p = 1.0 if total == 0 else scipy_stats.binomtest(int(x), total, share).pvalue
                     straddles = p_start < pd.Timestamp(KENT_CHANGE.date) <= end + pd.offsets.MonthEnd(0)
                     crossed = ["kent"] if straddles and "kent" in spec.recording_changes else []
                     row.update(previous_value=before, change=value - before, change_p_value=p,

@@ -43,7 +43,7 @@ def _definition(indicator_id: str, **extra) -> IndicatorDefinition:
     return IndicatorDefinition.model_validate({
         "id": indicator_id, "title": indicator_id, "definition": "test", "sources": ["police_street"],
         "numerator": {"mart": "m", "measure": indicator_id}, "method": "count",
-        "ci_method": "poisson", "unit": "events", **extra})
+        "unit": "events", **extra})
 
 
 def _change(change_id: str, day: dt.date) -> RecordingChange:

@@ -14,11 +14,14 @@ from transforms.stats import (
     design_effect,
     kish_effective_n,
     margin_of_error,
+    mean_t_ci,
     poisson_count_ci,
     proportion_difference_test,
+    rate_change_p_value,
     rate_ci,
     rate_ratio_test,
     two_proportion_z,
+    welch_t_test,
     wilson_ci,
     z_value,
 )
@@ -210,6 +213,67 @@ def test_rate_ratio_edge_cases() -> None:
     assert up["significant"] is True
     with pytest.raises(ValueError):
         rate_ratio_test(3, 100, 2, None)
+
+
+def test_rate_change_with_unequal_exposure_is_the_minlike_exact_test() -> None:
+    # 9 events per 1,000 vs 3 per 2,000: x1 ~ Bin(12, 1/3). P(k) = C(12,k)·2^(12−k)/3^12;
+    # P(9) = 220·8 = 1,760/531,441. Outcomes no more likely: k = 9..12 (1,760 + 264 + 24 + 1);
+    # on the low side P(0) = 4,096/531,441 > P(9), so none. p = 2,049/531,441 = 0.0038556
+    # (statsmodels test_poisson_2indep(..., method='exact-cond') and R binom.test(9, 12, 1/3)
+    # agree); the doubled upper tail would be 0.0077.
+    assert rate_change_p_value(9, 1000, 3, 2000) == pytest.approx(2049 / 531441, rel=1e-12)
+    assert round(rate_change_p_value(9, 1000, 3, 2000), 4) == 0.0039
+    assert rate_ratio_test(9, 1000, 3, 2000)["p_value"] == pytest.approx(0.0039, abs=5e-5)
+
+
+def test_rate_change_arrays_match_scipy_binomtest_row_by_row() -> None:
+    rng = np.random.default_rng(8)
+    total = rng.integers(1, 400, 300)
+    x1 = rng.binomial(total, 0.4)
+    n1, n0 = rng.integers(500, 3000, 300).astype(float), rng.integers(500, 3000, 300).astype(float)
+    n0[:50] = n1[:50]  # some equal exposures (the symmetric fast path)
+    got = rate_change_p_value(x1, n1, total - x1, n0)
+    expected = [st.binomtest(int(k), int(n), a / (a + b)).pvalue for k, n, a, b in zip(x1, total, n1, n0)]
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-15)
+
+
+def test_rate_change_edges() -> None:
+    got = rate_change_p_value(np.array([0.0, 2.0, 4.0, np.nan]), np.array([1.0, 1.0, np.nan, 1.0]),
+                              np.array([0.0, 4.0, 2.0, 1.0]), np.array([1.0, 2.0, 1.0, 1.0]))
+    # nothing to compare → 1; 2 vs 4 at exposure 1:2 → x1 = N·π exactly → 1; missing → NaN
+    assert got[0] == 1.0 and got[1] == 1.0 and np.isnan(got[2]) and np.isnan(got[3])
+    with pytest.raises(ValueError, match="whole-number"):
+        rate_change_p_value(2.5, 1.0, 1.0, 1.0)
+
+
+# --- means of a monthly stock ---------------------------------------------------------------
+def test_mean_t_ci_hand_worked() -> None:
+    # 12 values with mean 135 and s² = 300/11: t(0.975, 11) = 2.200985 → half-width
+    # 2.200985·√(300/11/12) = 3.3181.
+    lo, hi = mean_t_ci(135.0, 300 / 11, 12)
+    assert hi - 135.0 == pytest.approx(3.3181, abs=1e-4) and 135.0 - lo == pytest.approx(hi - 135.0)
+    lo1, hi1 = mean_t_ci(np.array([5.0]), np.array([np.nan]), np.array([1]))
+    assert np.isnan(lo1[0]) and np.isnan(hi1[0])  # one value: no interval
+
+
+def test_welch_t_test_matches_scipy_from_summary_statistics() -> None:
+    # Published implementation as the reference: scipy.stats.ttest_ind_from_stats(equal_var=False).
+    cases = [(135.0, 27.27, 12, 105.0, 27.27, 12), (10.0, 4.0, 5, 12.0, 9.0, 8)]
+    for m1, v1, n1, m0, v0, n0 in cases:
+        reference = st.ttest_ind_from_stats(m1, math.sqrt(v1), n1, m0, math.sqrt(v0), n0, equal_var=False)
+        t, p = welch_t_test(m1, v1, n1, m0, v0, n0)
+        assert t == pytest.approx(reference.statistic, rel=1e-12)
+        assert p == pytest.approx(reference.pvalue, rel=1e-9)
+    # No spread in either sample: no evidence of a change.
+    assert welch_t_test(5.0, 0.0, 12, 5.0, 0.0, 12) == (0.0, 1.0)
+
+
+def test_two_proportion_z_accepts_arrays() -> None:
+    z, p = two_proportion_z(np.array([0.55, 0.3]), np.array([1000, 400]), np.array([0.47, 0.3]),
+                            np.array([1000, 900]))
+    assert z[0] == pytest.approx(3.5784, abs=1e-3) and (z[1], p[1]) == (0.0, 1.0)
+    z0, p0 = two_proportion_z(0.5, 0, 0.4, 100)
+    assert math.isnan(z0) and math.isnan(p0)  # no test without a base
 
 
 # --- two proportions ----------------------------------------------------------------------

@@ -342,11 +342,11 @@ def _plan_and_definitions():
         "id": "survey_safe_night_pct", "title": "t", "definition": "d",
         "sources": ["survey_responses", "reference_population"],
         "survey": {"question_id": "q_safe_night", "answer_group": "very_or_fairly_safe"},
-        "method": "survey_share", "multiplier": 100, "ci_method": "survey_wilson", "unit": "%"})
+        "method": "survey_share", "multiplier": 100, "unit": "%"})
     other = IndicatorDefinition.model_validate({
         "id": "asb_incidents", "title": "t", "definition": "d", "sources": ["police_street"],
         "numerator": {"mart": "crimes_by_area_month", "measure": "asb_incidents"},
-        "method": "count", "ci_method": "poisson", "unit": "incidents"})
+        "method": "count", "unit": "incidents"})
     plan = Plan.model_validate({
         "plan_year": "2018-19", "partnership": "P", "area_code": DISTRICT, "title": "T",
         "starts": "2018-04-01", "ends": "2019-03-31",
