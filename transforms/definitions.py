@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -38,7 +38,7 @@ class Denominator(_Strict):
     population: Literal["all", "16_plus"] | None = None
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "Denominator":
+    def _one_kind(self) -> Denominator:
         if (self.measure is None) == (self.population is None):
             raise ValueError("a denominator is either a mart measure or a population, not both or neither")
         if self.measure is not None and self.mart is None:
@@ -70,7 +70,7 @@ class IndicatorDefinition(_Strict):
     caveats: tuple[str, ...] = ()
 
     @model_validator(mode="after")
-    def _consistent(self) -> "IndicatorDefinition":
+    def _consistent(self) -> IndicatorDefinition:
         if self.method == "survey_share":
             if self.survey is None or self.numerator is not None:
                 raise ValueError(f"{self.id}: a survey_share indicator names survey (question, answer group) and no numerator")
@@ -138,7 +138,7 @@ class Plan(_Strict):
     priorities: tuple[Priority, ...]
 
     @model_validator(mode="after")
-    def _unique(self) -> "Plan":
+    def _unique(self) -> Plan:
         ids = [p.id for p in self.priorities]
         if len(ids) != len(set(ids)):
             raise ValueError("priority ids must be unique")
@@ -155,7 +155,7 @@ class Plan(_Strict):
                     yield priority, outcome, indicator
 
 
-def _load_yaml(path: Path) -> object:
+def _load_yaml(path: Path) -> Any:
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 

@@ -29,6 +29,7 @@ of every area come from one vectorised scipy call.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import duckdb
 import numpy as np
@@ -123,11 +124,11 @@ def measure_grid(measures: pd.DataFrame) -> MeasureGrid:
     months = pd.date_range(measures["month"].min(), measures["month"].max(), freq="MS")
     rows, columns = areas.get_indexer(area_keys), months.get_indexer(pd.DatetimeIndex(measures["month"]))
     numbers = measures["value"].to_numpy(dtype=float, na_value=np.nan)
-    values = {}
+    values: dict[tuple[str, str], np.ndarray] = {}
     for key, positions in measures.groupby(["mart", "measure"]).indices.items():
         grid = np.full((len(areas), len(months)), np.nan)
         grid[rows[positions], columns[positions]] = numbers[positions]
-        values[key] = grid
+        values[cast(tuple[str, str], key)] = grid
     return MeasureGrid(areas.get_level_values("area_type").to_numpy(dtype=object),
                        areas.get_level_values("area_code").to_numpy(dtype=object), months, values)
 
@@ -176,7 +177,7 @@ def _population_by_year(populations: pd.DataFrame, area_codes: np.ndarray, kind:
     # One sorted key per (area, year), so a single searchsorted finds every area's latest year <= year.
     span = np.int64(1 << 32)
     keys = known_areas.astype(np.int64) * span + known["year"].to_numpy(dtype=np.int64)
-    wanted = codes.get_indexer(area_codes)
+    wanted = codes.get_indexer(pd.Index(area_codes))
     targets = wanted.astype(np.int64) * span
     latest = np.searchsorted(keys, targets + years.astype(np.int64), side="right") - 1
     earliest = np.searchsorted(keys, targets, side="left")
@@ -208,7 +209,10 @@ def _window_values(definition: IndicatorDefinition, grid: MeasureGrid, totals: d
             out["value"] = np.where(n > 0, x / np.where(n > 0, n, 1.0) * multiplier, np.nan)
         elif method == "rate":
             years = grid.months[ends].year.to_numpy()
-            population = _population_by_year(populations, grid.area_codes[area], definition.denominator.population, years)
+            kind = definition.denominator.population if definition.denominator is not None else None
+            if kind is None:
+                raise ValueError(f"{definition.id}: a rate needs a population denominator")
+            population = _population_by_year(populations, grid.area_codes[area], kind, years)
             out["denominator"] = population
             out["value"] = x / np.where(population > 0, population, np.nan) * multiplier
         else:
@@ -291,10 +295,15 @@ def indicator_rows(definition: IndicatorDefinition, changes: dict[str, Recording
 
     wards=False leaves the grid's wards out. Rows are ordered by area, period type, period end."""
     method = definition.method
+    if definition.numerator is None:
+        return pd.DataFrame()
     numerator = grid.values.get((definition.numerator.mart, definition.numerator.measure))
     denominator = None
     if method == "proportion":
-        denominator = grid.values.get((definition.denominator.mart, definition.denominator.measure))
+        ref = definition.denominator
+        if ref is None or ref.mart is None or ref.measure is None:
+            return pd.DataFrame()
+        denominator = grid.values.get((ref.mart, ref.measure))
         if denominator is None:
             return pd.DataFrame()
     if numerator is None:
@@ -379,7 +388,8 @@ def load_inputs(con: duckdb.DuckDBPyConnection, measures: set[tuple[str, str]], 
 def measures_used(definitions: list[IndicatorDefinition]) -> set[tuple[str, str]]:
     """(mart, measure) of every numerator and measure denominator of these indicators."""
     used = {(d.numerator.mart, d.numerator.measure) for d in definitions if d.numerator is not None}
-    used |= {(d.denominator.mart, d.denominator.measure) for d in definitions if d.denominator is not None and d.denominator.measure}
+    used |= {(d.denominator.mart, d.denominator.measure) for d in definitions
+             if d.denominator is not None and d.denominator.mart is not None and d.denominator.measure is not None}
     return used
 
 

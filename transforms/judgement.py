@@ -33,9 +33,9 @@ def status_for(aim: str, change: float | None, significant: bool | None, crossin
 def statuses(aim: pd.Series, change: pd.Series, significant: pd.Series, crossing: pd.Series) -> np.ndarray:
     """`status_for` of every row at once (change NaN and significant None = not compared)."""
     assessed = change.notna().to_numpy() & significant.notna().to_numpy() & ~crossing.to_numpy(dtype=bool)
-    significant = significant.where(significant.notna(), False).to_numpy(dtype=bool)
-    change = change.to_numpy(dtype=float)
+    is_significant = significant.where(significant.notna(), False).to_numpy(dtype=bool)
+    changes = change.to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
-        improving = (change > 0) == (aim.to_numpy() == "increase")
-        return np.select([~assessed, ~significant | (change == 0), improving],
+        improving = (changes > 0) == (aim.to_numpy() == "increase")
+        return np.select([~assessed, ~is_significant | (changes == 0), improving],
                          ["not_assessed", "no_significant_change", "improving"], "worsening")

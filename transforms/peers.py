@@ -9,7 +9,9 @@ the peer VALUE (higher / similar / lower), and the plan's aim turns it into bett
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import numpy as np
@@ -102,7 +104,8 @@ def build_peers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         subset = merged[merged["area_code"].isin(areas)]
         for (plan_year, indicator_id, period_end), window in subset.groupby(["plan_year", "indicator_id", "period_end"]):
             compared = compare_group(window[["area_code", "count", "population", "aim", "period_type"]], window["aim"].iloc[0])
-            compared["plan_year"], compared["indicator_id"], compared["period_end"] = plan_year, indicator_id, period_end
+            compared["plan_year"], compared["indicator_id"] = str(plan_year), str(indicator_id)
+            compared["period_end"] = cast(date, period_end)
             compared["peer_group"] = group
             frames.append(compared)
     peers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PEER_COLUMNS)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -183,19 +184,19 @@ def _evaluate_group(
     """Limits and rule hits for one rebase group."""
     n = len(ys)
     # A moving range needs the immediately previous month: none is taken across a gap.
-    mrs: list[float | None] = [None] + [
-        abs(ys[i] - ys[i - 1]) if ys[i] is not None and ys[i - 1] is not None else None
-        for i in range(1, n)
-    ]
-    present = [i for i, y in enumerate(ys) if y is not None]
+    mrs: list[float | None] = [None]
+    for before, now in itertools.pairwise(ys):
+        mrs.append(abs(now - before) if now is not None and before is not None else None)
+    known = {i: y for i, y in enumerate(ys) if y is not None}
+    present = list(known)
     if len(present) < settings.min_points:
         return _trial_group(ys, group, mrs, target)
 
     baseline = present[: settings.fix_after_n_points] if settings.fix_after_n_points else present
     baseline_set = set(baseline)
-    centre = float(np.mean([ys[i] for i in baseline]))
+    centre = float(np.mean([known[i] for i in baseline]))
     # Only ranges wholly inside the baseline count towards MR-bar.
-    base_mrs = [mrs[i] for i in baseline if mrs[i] is not None and (i - 1) in baseline_set]
+    base_mrs = [mr for i in baseline if (mr := mrs[i]) is not None and (i - 1) in baseline_set]
     if not base_mrs:
         # Every other month missing: no moving range exists, so limits cannot be formed.
         return _trial_group(ys, group, mrs, target)
@@ -225,7 +226,7 @@ def _evaluate_group(
             hits[i].append((0, side[i]))
 
     for run in _runs_of_present(ys):
-        values = [ys[i] for i in run]
+        values = [known[i] for i in run]
         # Trend: diffs of the same strict sign; a tie (diff 0) breaks the run.
         diffs = [_sign(values[k] - values[k - 1]) for k in range(1, len(values))]
         for start, stop, direction in _same_sign_runs(diffs):
@@ -250,11 +251,11 @@ def _evaluate_group(
 
     points: list[SpcPoint] = []
     for i, y in enumerate(ys):
-        point_type, rule, direction = _classify(y, hits[i], improvement_sign)
+        point_type, rule, point_direction = _classify(y, hits[i], improvement_sign)
         points.append(
             SpcPoint(value=y, rebase_group=group, centre=centre, upper_limit=upl,
                      lower_limit=lpl, upper_2sigma=u2, lower_2sigma=l2, moving_range=mrs[i],
-                     point_type=point_type, rule=rule, direction=direction, trial=False,
+                     point_type=point_type, rule=rule, direction=point_direction, trial=False,
                      target=target)
         )
     return points

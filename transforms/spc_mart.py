@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 import duckdb
 import numpy as np
@@ -137,8 +138,8 @@ def build_spc(
     columns: dict[str, list] = {name: [] for name in SPC_COLUMNS}
     summary: list[dict] = []
     keys = ["plan_year", "priority_id", "indicator_id", "area_type", "area_code"]
-    for (plan_year, priority_id, indicator_id, area_type, area_code), frame in monthly.groupby(
-            keys, sort=True):
+    for key, frame in monthly.groupby(keys, sort=True):
+        plan_year, priority_id, indicator_id, area_type, area_code = cast(tuple[str, str, str, str, str], key)
         entry = entries.get((plan_year, priority_id, indicator_id))
         if entry is None:
             continue  # values of a plan entry that no longer exists: nothing to judge them by

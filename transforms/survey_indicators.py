@@ -22,8 +22,9 @@ Read from the tables :func:`survey.marts.build_survey_marts` writes, breakdown `
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -39,7 +40,13 @@ SURVEY_PERIOD_TYPE = "wave"
 _SURVEY_AREA_TYPE = "district"  # the survey is weighted to the CSP district
 
 
-def _float(value) -> float | None:
+def _keyed(frame: pd.DataFrame) -> dict[tuple[str, int, str, str], Any]:
+    """The frame's rows (named tuples) by (area_code, wave, question_id, answer_group)."""
+    records: Iterable[Any] = frame.itertuples(index=False)
+    return {(r.area_code, int(r.wave), r.question_id, r.answer_group): r for r in records}
+
+
+def _float(value: Any) -> float | None:
     """A finite float or None (pandas NaN/NA -> None, as engine rows hold)."""
     if value is None or pd.isna(value):
         return None
@@ -65,20 +72,20 @@ def survey_indicator_rows(con: duckdb.DuckDBPyConnection, plans: Mapping[str, Pl
     else:
         changes = pd.DataFrame(columns=["area_code", "wave", "previous_wave", "question_id", "answer_group",
                                         "p_value", "significant"])
-    by_key = {(r.area_code, int(r.wave), r.question_id, r.answer_group): r
-              for r in estimates.itertuples(index=False)}
-    change_by_key = {(r.area_code, int(r.wave), r.question_id, r.answer_group): r
-                     for r in changes.itertuples(index=False)}
+    by_key = _keyed(estimates)
+    change_by_key = _keyed(changes)
 
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for plan, priority, outcome, entry, definition in entries:
+        if definition.survey is None:  # a survey_share definition always names one (typed model)
+            continue
         question, group = definition.survey.question_id, definition.survey.answer_group
         # estimate_pct is a percentage; the definition's multiplier says what the value is per 1
         scale = definition.multiplier / 100.0
         for key in sorted(k for k in by_key if k[2] == question and k[3] == group):
             area_code, wave = key[0], key[1]
             current = by_key[key]
-            row = {
+            row: dict[str, Any] = {
                 "plan_year": plan.plan_year, "priority_id": priority.id, "outcome_id": outcome.id,
                 "indicator_id": entry.id, "area_code": area_code, "area_type": _SURVEY_AREA_TYPE,
                 "period_type": SURVEY_PERIOD_TYPE, "period_start": date(wave, 1, 1),
@@ -95,7 +102,7 @@ def survey_indicator_rows(con: duckdb.DuckDBPyConnection, plans: Mapping[str, Pl
             change = change_by_key.get(key)
             previous = (by_key.get((area_code, int(change.previous_wave), question, group))
                         if change is not None else None)
-            if previous is not None:
+            if change is not None and previous is not None:
                 before = _float(previous.estimate_pct * scale)
                 difference = row["value"] - before
                 p_value = _float(change.p_value)

@@ -29,8 +29,8 @@ def months(start: str, n: int) -> pd.DatetimeIndex:
 
 
 def definition(**overrides) -> IndicatorDefinition:
-    base = dict(id="toy", title="Toy", definition="Toy", sources=["police_street"],
-                numerator={"mart": "m", "measure": "x"}, method="count", unit="things")
+    base = {"id": "toy", "title": "Toy", "definition": "Toy", "sources": ["police_street"],
+                "numerator": {"mart": "m", "measure": "x"}, "method": "count", "unit": "things"}
     base.update(overrides)
     return IndicatorDefinition.model_validate(base)
 
@@ -172,11 +172,11 @@ def test_rate_uses_the_population_of_the_final_year():
 
 
 @pytest.mark.parametrize("bad, fragment", [
-    (dict(colour="red"), "colour"),
-    (dict(method="ratio"), "method"),
-    (dict(method="proportion"), "needs a measure denominator"),
-    (dict(method="rate"), "needs a population denominator"),
-    (dict(denominator={"population": "all"}), "has no denominator"),
+    ({"colour": "red"}, "colour"),
+    ({"method": "ratio"}, "method"),
+    ({"method": "proportion"}, "needs a measure denominator"),
+    ({"method": "rate"}, "needs a population denominator"),
+    ({"denominator": {"population": "all"}}, "has no denominator"),
 ])
 def test_definition_schema_rejects_bad_declarations(bad, fragment):
     with pytest.raises(ValueError, match=fragment):

@@ -34,10 +34,10 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from transforms.survey_indicators import survey_indicator_rows
 from survey.marts import WEIGHTING_AUDIT_COLUMNS, build_survey_marts, choose_target_year
 from transforms.definitions import IndicatorDefinition, Plan
 from transforms.engine import VALUE_COLUMNS
+from transforms.survey_indicators import survey_indicator_rows
 
 DISTRICT = "E07000999"
 WARDS = ("E05000001", "E05000002")
