@@ -48,7 +48,7 @@ from reporting.cards import (
     WardRow,
     tally,
 )
-from reporting.cells import as_date, finite, split_list, split_sources
+from reporting.cells import as_date, finite, required_date, split_list, split_sources
 from reporting.charts import ASSURANCE_LABELS, VARIATION_LABELS
 from reporting.comparisons import (
     against_target,
@@ -114,7 +114,7 @@ def _forecast_from(paths: Mapping[str, Path] | None, monthly: pd.DataFrame, meth
             return pd.DataFrame()
     if monthly.empty:
         return pd.DataFrame()
-    months = [as_date(m) for m in monthly["period_start"]]
+    months = [required_date(m) for m in monthly["period_start"]]
     values = [finite(v) for v in monthly["value"]]
     return baseline_forecast(months, values, horizon=12, ceiling=100.0 if method in PERCENT_METHODS else None)
 
@@ -210,14 +210,15 @@ class CardBuilder:
 
         # windows and labels
         if latest is not None and window_type == "12m":
-            ps, pe = as_date(latest["period_start"]), as_date(latest["period_end"])
-            window_range, prev_range = month_range(ps, pe), month_range(add_months(ps, -12), end_of_month(add_months(pe, -12)))
+            ps, pe = required_date(latest["period_start"]), required_date(latest["period_end"])
+            window_range = month_range(ps, pe)
+            prev_range = month_range(add_months(ps, -12), end_of_month(add_months(pe, -12)))
             window_label = f"12 months to {short_month(pe)}"
         elif latest is not None:
-            ps, pe = as_date(latest["period_start"]), as_date(latest["period_end"])
+            ps, pe = required_date(latest["period_start"]), required_date(latest["period_end"])
             window_range = month_range(ps, pe)
             before = rolling[rolling["period_end"] < pe]
-            prev_range = (f"{as_date(before.iloc[-1]['period_end']).year} survey wave" if not before.empty
+            prev_range = (f"{required_date(before.iloc[-1]['period_end']).year} survey wave" if not before.empty
                           else "no earlier wave")
             window_label = f"{pe.year} survey wave"
         else:
@@ -288,6 +289,7 @@ class CardBuilder:
         if window_type != "12m":
             return NOT_APPLICABLE, "No plan-year baseline for this indicator (survey waves are compared wave on wave)."
         start = long_date(self.info.starts)
+        base_key: tuple[str, ...]
         if not self.plan_started:
             prev_end = end_of_month(add_months(first_of_month(self.month_end), -12))
             note = (f"Plan year {self.info.plan_year} has not started (it starts {start}), so this is the "
@@ -328,7 +330,7 @@ class CardBuilder:
             return "Fewer than 13 months since the last rebase: limits are not shown yet (trial)."
         rebases = split_list(spc_row.get("rebase_dates"))
         if rebases:
-            return "Limits rebased at " + ", ".join(short_month(as_date(d)) for d in rebases) + "."
+            return "Limits rebased at " + ", ".join(short_month(required_date(d)) for d in rebases) + "."
         return ""
 
     def _recording(self, row: pd.Series | None) -> str:
@@ -362,7 +364,7 @@ class CardBuilder:
                 den: CountSystem | None) -> list[MonthRow]:
         out = []
         for r in monthly.itertuples(index=False):
-            m = as_date(r.period_start)
+            m = required_date(r.period_start)
             key = ("month", m)
             n = num.shown(key) if num is not None and num.has(key) else NOT_APPLICABLE
             n_flag = num.flagged(key) if num is not None else False
@@ -405,20 +407,21 @@ class CardBuilder:
             if method == "proportion" and r is not None:
                 value = rate_shown(self.rules, finite(r.value), finite(r.denominator), flagged(num, ck) or flagged(den, ck), method)
             elif method == "proportion":
-                nv, dv = num.value(ck), den.value(ck) if den is not None else None
-                value = rate_shown(self.rules, 100 * nv / dv if dv else None, dv, flagged(num, ck) or flagged(den, ck), method)
+                nv, dv = num.count(ck), den.value(ck) if den is not None else None
+                value = rate_shown(self.rules, 100 * nv / dv if dv else None, dv, flagged(num, ck) or flagged(den, ck),
+                                   method)
             elif method == "rate" and r is not None:
                 value = rate_shown(self.rules, finite(r.value), finite(r.denominator), flagged(num, ck), method)
             else:
                 value = count
             if num.has(pk):
-                text, sup = suppress_change(num.value(ck), num.value(pk), rules,
+                text, sup = suppress_change(num.count(ck), num.count(pk), rules,
                                             current_suppressed=flagged(num, ck), previous_suppressed=flagged(num, pk))
-                change = change_shown(text, sup, float(num.value(ck) - num.value(pk)), "+#,##0;-#,##0;0")
+                change = change_shown(text, sup, float(num.count(ck) - num.count(pk)), "+#,##0;-#,##0;0")
             else:
                 change = missing_shown(rules, "change")
             rows.append(WardRow(code, name, value, count, base, prev, prev_base, change,
-                                float(num.value(ck)), is_remainder=r is None))
+                                float(num.count(ck)), is_remainder=r is None))
         named = sorted((w for w in rows if not w.is_remainder), key=lambda w: (-w.sort_key, w.name))
         return named + [w for w in rows if w.is_remainder]
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from reporting.disclosure import is_missing
 
-__all__ = ["as_date", "finite", "split_list", "split_sources", "whole"]
+__all__ = ["as_date", "finite", "required_date", "split_list", "split_sources", "whole"]
 
 
 def finite(x: Any) -> float | None:
@@ -35,6 +35,7 @@ def whole(x: Any) -> int | None:
 
 
 def as_date(x: Any) -> date | None:
+    """A date, None when missing."""
     if is_missing(x):
         return None
     if isinstance(x, datetime):
@@ -42,6 +43,14 @@ def as_date(x: Any) -> date | None:
     if isinstance(x, date):
         return x
     return pd.Timestamp(x).date()
+
+
+def required_date(x: Any) -> date:
+    """A date from a cell that must hold one (a period's start or end)."""
+    value = as_date(x)
+    if value is None:
+        raise TypeError(f"{x!r} is not a date")
+    return value
 
 
 

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 
 from reporting.cards import Trend
-from reporting.cells import as_date, finite
+from reporting.cells import finite, required_date
 from reporting.disclosure import DisclosureRules, suppress_change
 from reporting.figures import (
     COUNT_METHODS,
@@ -82,9 +82,9 @@ def count_change(rules: DisclosureRules, num: CountSystem | None) -> Shown:
     cur, prev = ("12m", "cur"), ("12m", "prev")
     if num is None or not (num.has(cur) and num.has(prev)):
         return NOT_APPLICABLE
-    text, sup = suppress_change(num.value(cur), num.value(prev), rules,
+    text, sup = suppress_change(num.count(cur), num.count(prev), rules,
                                 current_suppressed=num.flagged(cur), previous_suppressed=num.flagged(prev))
-    return change_shown(text, sup, float(num.value(cur) - num.value(prev)), "+#,##0;-#,##0;0")
+    return change_shown(text, sup, float(num.count(cur) - num.count(prev)), "+#,##0;-#,##0;0")
 
 
 
@@ -162,7 +162,11 @@ def describe_status(row: pd.Series | None, status: str) -> str:
 
 def current_trend(rolling: pd.DataFrame, aim: str, window_type: str) -> Trend:
     unit = "wave" if window_type == "wave" else "month"
-    points = [(as_date(r.period_end), finite(r.value)) for r in rolling.itertuples() if finite(r.value) is not None]
+    points: list[tuple[date, float]] = []
+    for r in rolling.itertuples():
+        value = finite(r.value)
+        if value is not None:
+            points.append((required_date(r.period_end), value))
     if len(points) < 2:
         return Trend(None, 0, "Not enough history for a trend", "trend-neutral", "")
 

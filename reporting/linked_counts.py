@@ -23,12 +23,13 @@ import logging
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from reporting import disclosure as dc
-from reporting.cells import as_date, whole
+from reporting.cells import as_date, required_date, whole
 from reporting.disclosure import DisclosureRules
 from reporting.figures import (
     FLAG_PRIMARY,
@@ -86,6 +87,10 @@ class CountSystem:
     def value(self, key: Hashable) -> int | None:
         return self.values.get(key)
 
+    def count(self, key: Hashable) -> int:
+        """The count of a key the system holds (check :meth:`has` first)."""
+        return self.values[key]
+
     def shown(self, key: Hashable) -> Shown:
         if key not in self.values:
             return missing_shown(self.rules)
@@ -111,14 +116,14 @@ def build_count_system(column: str, monthly: pd.DataFrame, windows: Mapping[str,
             v = whole(getattr(row, column))
             if v is not None:
                 values[("month", as_date(row.period_start))] = v
-        months = sorted(k[1] for k in values)
+        months = sorted(cast(tuple[str, date], key)[1] for key in values)  # only month keys so far
         lines: list[tuple[list[Hashable], Hashable]] = []
 
         def add_window(key: Hashable, total: int | None, start: date, end: date) -> None:
             if total is None:
                 return
             values[key] = total
-            comps = [("month", m) for m in _window_months(start, end, months)]
+            comps: list[Hashable] = [("month", m) for m in _window_months(start, end, months)]
             # A total that is not the sum of published months hides an unpublished remainder a
             # reader cannot know, so it gives no equation to exploit.
             if comps and sum(values[c] for c in comps) == total:
@@ -127,13 +132,13 @@ def build_count_system(column: str, monthly: pd.DataFrame, windows: Mapping[str,
         for name, row in windows.items():
             if row is None:
                 continue
-            start, end = as_date(row["period_start"]), as_date(row["period_end"])
+            start, end = required_date(row["period_start"]), required_date(row["period_end"])
             add_window((name, "cur"), whole(row[column]), start, end)
             add_window((name, "prev"), whole(row[f"previous_{column}"]), add_months(start, -12),
                        end_of_month(add_months(first_of_month(end), -12)))
         if baseline is not None:
-            add_window(("base",), whole(baseline[column]), as_date(baseline["period_start"]),
-                       as_date(baseline["period_end"]))
+            add_window(("base",), whole(baseline[column]), required_date(baseline["period_start"]),
+                       required_date(baseline["period_end"]))
         if wards is not None and not wards.empty and ("12m", "cur") in values:
             for side, col in (("cur", column), ("prev", f"previous_{column}")):
                 total_key = ("12m", side)

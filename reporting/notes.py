@@ -30,7 +30,7 @@ import yaml
 from markupsafe import Markup, escape
 
 from reporting.disclosure import DisclosureRules
-from reporting.figures import FLAG_TITLES, primary_count
+from reporting.figures import primary_count
 
 __all__ = ["load_notes", "render_note"]
 
@@ -88,7 +88,7 @@ def render_note(text: str, rules: DisclosureRules, warnings: list[str], indicato
             except ValueError:
                 return match.group(0)
             s = primary_count(n, rules)
-            flag = f' data-suppressed="{s.flag}" title="{FLAG_TITLES[s.flag]}"' if s.suppressed else ""
+            flag = f' data-suppressed="{s.flag}" title="{s.title}"' if s.suppressed else ""
             return f'<span class="count{" suppressed" if s.suppressed else ""}"{flag}>{escape(s.text)}</span>'
 
         html.append(f"<p>{_COUNT_MARKUP.sub(count, escaped)}</p>")

@@ -52,7 +52,7 @@ def csv_rows(card: IndicatorCard, plan_year: str, period: str, area_code: str,
     base = {"plan_year": plan_year, "period": period, "priority_id": card.priority_id,
             "outcome_id": card.outcome_id, "indicator_id": card.indicator_id, "indicator": card.label,
             "kind": card.kind, "tag": card.tag or "", "method": card.method, "unit": card.unit, "aim": card.aim}
-    rows = []
+    rows: list[dict[str, str]] = []
     if card.value.flag == FLAG_MISSING and card.window_range == "no data":
         return rows
     row = dict(base, area_type="district", area_code=area_code, area_name=area_name,
@@ -69,7 +69,8 @@ def csv_rows(card: IndicatorCard, plan_year: str, period: str, area_code: str,
     row["status"] = card.status
     row["spc_variation"] = card.variation.key if card.variation else ""
     row["spc_assurance"] = card.assurance.key if card.assurance else ""
-    row["trend_direction"] = {1: "up", -1: "down", 0: "flat"}.get(card.trend.direction, "")
+    direction = card.trend.direction
+    row["trend_direction"] = "" if direction is None else {1: "up", -1: "down", 0: "flat"}.get(direction, "")
     row["trend_periods"] = str(card.trend.periods) if card.trend.direction is not None else ""
     row["baseline_pct_change"] = card.baseline.csv
     row["baseline_flag"] = card.baseline.flag or ""

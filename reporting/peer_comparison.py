@@ -29,14 +29,15 @@ def peer_tables(peers: pd.DataFrame, indicator_id: str, num: CountSystem | None,
         if len(rows) < 2:
             continue
         try:
-            counts = {str(r.area_code): whole(r.count) for r in rows.itertuples()}
+            read = {str(r.area_code): whole(r.count) for r in rows.itertuples()}
             total = whole(rows["peer_count"].iloc[0])
         except ValueError:
             continue
-        if any(v is None for v in counts.values()) or total is None or total != sum(counts.values()):
+        counts = {code: n for code, n in read.items() if n is not None}
+        if len(counts) < len(read) or total is None or total != sum(counts.values()):
             continue
         shown = dc.suppress_series_with_total(counts, total, rules, total_key="__peer_total__")
-        areas = []
+        areas: list[dict[str, Any]] = []
         for r in rows.itertuples():
             text, flagged = shown[str(r.area_code)]
             count = (withheld_shown(text, FLAG_PRIMARY if text == rules.marker else FLAG_SECONDARY) if flagged

@@ -111,8 +111,8 @@ def survey_section(snap: Snapshot, month_end: date, rules: DisclosureRules) -> d
         if shown and not diffs.empty:
             part = diffs[(diffs["question_id"] == r.question_id) & (diffs["answer_group"] == r.answer_group)]
             for d in part.sort_values(["breakdown", "group_value"]).itertuples():
-                base = getattr(d, "n", None)
-                if finite(base) is not None and finite(base) < rules.min_base_for_rate:
+                base = finite(getattr(d, "n", None))
+                if base is not None and base < rules.min_base_for_rate:
                     continue  # a group percentage on a small base is not published
                 gp, rp, dp = finite(d.estimate_pct), finite(d.comparison_pct), finite(d.difference_points)
                 if gp is None or rp is None or dp is None:
