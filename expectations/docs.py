@@ -47,7 +47,9 @@ def source_section(spec: SourceSpec) -> str:
     lines += ["", "| column | header in the file | type | rules | meaning |", "|---|---|---|---|---|"]
     for column in spec.columns:
         header = "(computed on read)" if column.is_computed else f"`{column.header}`"
-        lines.append(f"| `{column.name}` | {header} | {TYPE_WORDS[column.type]} | {_rules(column)} | {column.description.replace('|', '/')} |")
+        meaning = "; ".join(part for part in (column.description, column.label and f"report label “{column.label}”")
+                            if part)
+        lines.append(f"| `{column.name}` | {header} | {TYPE_WORDS[column.type]} | {_rules(column)} | {meaning.replace('|', '/')} |")
     return "\n".join(lines) + "\n"
 
 

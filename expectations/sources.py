@@ -34,6 +34,7 @@ class ColumnSpec(_Strict):
     person_key: bool = False
     unit: str | None = None
     description: str = ""
+    label: str = ""  # short wording for reports (e.g. a survey question's row label)
 
     @field_validator("pattern")
     @classmethod

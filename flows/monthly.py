@@ -83,7 +83,7 @@ def _retry_on_io(task, task_run, state) -> bool:
       timeout_seconds=1800, cache_policy=NO_CACHE)
 def publish_lead_reports(settings, period: str, plan_year: str) -> dict:
     """Report cards per priority, committee summary, data-quality page (from the published warehouse)."""
-    from reporting.report_cards import publish_reports
+    from reporting.publish import publish_reports
 
     return publish_reports(settings.warehouse_path, settings.reports, period, plan_year, settings.area,
                            notes_dir=settings.data_dir / "notes")

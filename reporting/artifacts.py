@@ -1,6 +1,6 @@
 """Prefect artifacts for the monthly reports: a markdown card per priority and one indicator table.
 
-``publish_artifacts(summary)`` takes the dict :func:`reporting.report_cards.publish_reports`
+``publish_artifacts(summary)`` takes the dict :func:`reporting.publish.publish_reports`
 returns (or a flow summary holding it under ``"reports"``). Its figures are display strings that
 already passed disclosure control; they are checked again here (every count field through the
 HTML count scanner) before anything leaves for the Prefect API, so an artifact can never show what
@@ -17,7 +17,12 @@ from typing import Any
 
 from markupsafe import escape
 
-from reporting.disclosure import DEFAULT_RULES, DisclosureRules, find_unsuppressed_small_counts
+from reporting.disclosure import (
+    DEFAULT_RULES,
+    DisclosureCheckError,
+    DisclosureRules,
+    find_unsuppressed_small_counts,
+)
 
 __all__ = ["artifact_key", "check_rows", "priority_markdown", "publish_artifacts", "table_rows"]
 
@@ -118,8 +123,6 @@ def publish_artifacts(summary: dict[str, Any], rules: DisclosureRules = DEFAULT_
         raise ValueError(f"publish_artifacts needs the result of publish_reports; this dict lacks {missing}")
     problems = check_rows(summary["indicators"], rules)
     if problems:
-        from reporting.report_cards import DisclosureCheckError
-
         raise DisclosureCheckError("artifacts not published, small counts found: " + "; ".join(problems[:10]))
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 

@@ -660,6 +660,10 @@ def scan_xlsx_counts(
 MANIFEST_NAME = "disclosure_manifest.json"
 
 
+class DisclosureCheckError(RuntimeError):
+    """A report failed the disclosure scan; nothing was published."""
+
+
 def scan_manifest(manifest_path: str | Path, rules: DisclosureRules = DEFAULT_RULES) -> list[str]:
     """Scan every output listed in a manifest, and flag report files the manifest forgot.
 

@@ -4,7 +4,7 @@ Layout shared by every data sheet, so the disclosure scanner reads them all with
 ``header_row``: row 1 title, row 2 a one-line note, row 3 the column headers (frozen, with a
 filter), data from row 4. Counts are real numbers with a thousands format; a withheld figure is
 its marker text (``<5``, ``[c]``, ``*``) on a grey fill with a comment saying why. The cards are
-built (and disclosure-controlled) by :mod:`reporting.report_cards`; this module only lays them out.
+built (and disclosure-controlled) by :mod:`reporting.builder`; this module only lays them out.
 
 Priority workbook sheets: one per outcome ("Outcome 1", ... : one row per indicator, then its SPC
 chart), "Wards" (every ward and the not-placed remainder), "Data" (the monthly series), "Forecast"
@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import xlsxwriter
 
-if TYPE_CHECKING:  # imported for types only: report_cards imports this module
-    from reporting.report_cards import IndicatorCard, PriorityCard, Shown
+from reporting.cards import IndicatorCard, PriorityCard
+from reporting.figures import Shown
 
 __all__ = ["HEADER_ROW", "priority_sheet_names", "write_committee_workbook", "write_priority_workbook"]
 
@@ -111,16 +112,12 @@ class _Book:
             ws.write_blank(r, c, None, self.plain)
 
     def row(self, ws: Any, r: int, values: Sequence[Any]) -> None:
-        from reporting.report_cards import Shown  # local: avoids the import cycle at load time
-
         for c, v in enumerate(values):
             if isinstance(v, Shown):
                 self.shown(ws, r, c, v)
             elif v is None or v == "":
                 ws.write_blank(r, c, None, self.plain)
             elif hasattr(v, "year") and hasattr(v, "month"):
-                from datetime import datetime
-
                 ws.write_datetime(r, c, datetime(v.year, v.month, getattr(v, "day", 1)), self.month)
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
                 ws.write_number(r, c, v, self.plain)

@@ -126,6 +126,8 @@ class Priority(_Strict):
     kind: Literal["priority", "cross_cutting"]
     leads: tuple[Lead, ...] = ()
     outcomes: tuple[Outcome, ...]
+    # The card shows the resident-survey section even when no survey indicator is on it.
+    survey_section: bool = False
 
 
 class Plan(_Strict):

@@ -19,7 +19,7 @@ from reporting.disclosure import (
     scan_manifest,
     scan_xlsx_counts,
 )
-from reporting.report_cards import publish_reports
+from reporting.publish import publish_reports
 from transforms.definitions import project_definitions
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("demo")]

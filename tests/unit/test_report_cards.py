@@ -45,7 +45,8 @@ from openpyxl import load_workbook
 
 from reporting.artifacts import check_rows, publish_artifacts
 from reporting.disclosure import MANIFEST_NAME, DisclosureRules, scan_manifest
-from reporting.report_cards import build_count_system, publish_reports, suppress_linked
+from reporting.linked_counts import build_count_system, suppress_linked
+from reporting.publish import publish_reports
 
 AREA = "E07000110"
 PLAN = "2018-19"
@@ -489,11 +490,11 @@ def test_republishing_replaces_the_period_folder(published):
 
 
 def test_a_failed_disclosure_scan_publishes_nothing(tmp_path, published, monkeypatch):
-    import reporting.report_cards as cards
+    import reporting.publish as publishing
 
-    monkeypatch.setattr(cards, "scan_manifest", lambda path, rules: [f"{path}: pretend leak"])
+    monkeypatch.setattr(publishing, "scan_manifest", lambda path, rules: [f"{path}: pretend leak"])
     out = tmp_path / "reports"
-    with pytest.raises(cards.DisclosureCheckError, match="pretend leak"):
+    with pytest.raises(publishing.DisclosureCheckError, match="pretend leak"):
         publish_reports(published["warehouse"], out, PERIOD, PLAN, AREA)
     assert list(out.iterdir()) == [], "neither the period folder nor the side folder is left behind"
 
@@ -558,7 +559,7 @@ def test_bad_period_and_missing_warehouse(tmp_path):
 
 
 def test_notes_file_that_is_not_a_mapping_is_a_sentence(tmp_path):
-    from reporting.report_cards import load_notes
+    from reporting.notes import load_notes
 
     (tmp_path / f"{PERIOD}.yml").write_text("- just a list\n", encoding="utf-8")
     with pytest.raises(ValueError, match="expected a mapping of indicator id to text, got list"):

@@ -24,7 +24,7 @@ import pytest
 from test_report_cards import AREA, PERIOD, PLAN, _make_warehouse, _table
 
 from reporting.disclosure import MANIFEST_NAME, scan_manifest
-from reporting.report_cards import publish_reports
+from reporting.publish import publish_reports
 
 EST = """insert into marts.survey_estimates values (?, ?, ?, ?, 'all', 'all', ?, ?, ?, ?, ?, ?, ?)"""
 DIFF = """insert into marts.survey_differences values (?, 2017, 'q_safe_night', 'very_or_fairly_safe', ?, ?,

@@ -1,0 +1,197 @@
+"""The card model: what one indicator, outcome and priority card shows (every figure already
+disclosure-controlled), read by the HTML templates, the workbooks and the CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from reporting.figures import COUNT_METHODS, NOT_APPLICABLE, Shown
+
+__all__ = ["AIMS", "STATUS", "TAGS", "WARD_TOP_N", "Badge", "IndicatorCard", "MonthRow", "OutcomeCard",
+           "PriorityCard", "Trend", "WardRow", "tally"]
+
+WARD_TOP_N = 10
+STATUS = {
+    "improving": ("Improving", "status-improving"),
+    "worsening": ("Worsening", "status-worsening"),
+    "no_significant_change": ("No significant change", "status-nochange"),
+    "not_assessed": ("Not assessed", "status-notassessed"),
+}
+TAGS = {"how_much": "How much did we do?", "how_well": "How well did we do it?",
+        "better_off": "Is anyone better off?", None: "Other performance measures"}
+AIMS = {"increase": "Increase (higher is better)", "decrease": "Decrease (lower is better)"}
+
+
+@dataclass
+class Badge:
+    key: str
+    letter: str
+    colour: str
+    text_colour: str
+    caption: str
+
+
+@dataclass
+class Trend:
+    direction: int | None
+    periods: int
+    text: str
+    css: str
+    arrow: str
+
+
+@dataclass
+class WardRow:
+    code: str
+    name: str
+    value: Shown
+    count: Shown
+    base: Shown
+    prev_count: Shown
+    prev_base: Shown
+    change: Shown
+    sort_key: float
+    is_remainder: bool = False
+
+
+@dataclass
+class MonthRow:
+    month: date
+    value: Shown
+    numerator: Shown
+    denominator: Shown
+
+
+@dataclass
+class IndicatorCard:
+    priority_id: str
+    outcome_id: str
+    indicator_id: str
+    label: str
+    title: str
+    definition: str
+    kind: str
+    tag: str | None
+    group: str
+    data_source: str
+    source_ids: list[str]
+    source_text: str
+    method: str
+    unit: str
+    aim: str
+    aim_text: str
+    target: float | None
+    draft: bool
+    caveats: list[str]
+    window_type: str
+    window_label: str
+    window_range: str
+    prev_range: str
+    value: Shown
+    previous: Shown
+    numerator: Shown
+    denominator: Shown
+    prev_numerator: Shown
+    prev_denominator: Shown
+    change: Shown
+    change_pct: Shown
+    ci_lower: Shown
+    ci_upper: Shown
+    ci_text: Shown
+    status: str
+    status_label: str
+    status_css: str
+    status_note: str
+    variation: Badge | None
+    assurance: Badge | None
+    spc_note: str
+    trend: Trend
+    baseline: Shown
+    baseline_note: str
+    target_text: str
+    target_variance: Shown
+    recording_warning: str
+    dq_note: str
+    dq_css: str
+    story: Markup | None = None
+    chart_b64: str | None = None
+    chart_alt: str = ""
+    chart_files: list[str] = field(default_factory=list)
+    chart_png: Path | None = None
+    chart_note: str = ""
+    forecast: list[dict[str, Any]] = field(default_factory=list)
+    forecast_note: str = ""
+    wards: list[WardRow] = field(default_factory=list)
+    ward_note: str = ""
+    months: list[MonthRow] = field(default_factory=list)
+    period_start: date | None = None
+    period_end: date | None = None
+    count_change: Shown = NOT_APPLICABLE
+    peers: list[dict[str, Any]] = field(default_factory=list)
+    peer_note: str = ""
+
+    @property
+    def is_count(self) -> bool:
+        return self.method in COUNT_METHODS
+
+    @property
+    def top_wards(self) -> list[WardRow]:
+        named = [w for w in self.wards if not w.is_remainder]
+        return named[:WARD_TOP_N]
+
+
+@dataclass
+class OutcomeCard:
+    outcome_id: str
+    number: int
+    statement: str
+    draft: bool
+    note: str
+    indicators: list[IndicatorCard]
+
+    @property
+    def groups(self) -> list[tuple[str, list[IndicatorCard]]]:
+        """Population indicators first, then performance measures by OBA question."""
+        out = []
+        pop = [c for c in self.indicators if c.kind != "performance_measure"]
+        if pop:
+            out.append(("Population indicators", pop))
+        for tag in ("how_much", "how_well", "better_off", None):
+            members = [c for c in self.indicators if c.kind == "performance_measure" and c.tag == tag]
+            if members:
+                out.append((f"Performance measures: {TAGS[tag]}", members))
+        return out
+
+    @property
+    def sheet_name(self) -> str:
+        return f"Outcome {self.number}"
+
+
+@dataclass
+class PriorityCard:
+    priority_id: str
+    title: str
+    kind: str
+    leads: str
+    outcomes: list[OutcomeCard]
+    tally: dict[str, int]
+
+    @property
+    def indicators(self) -> list[IndicatorCard]:
+        return [c for o in self.outcomes for c in o.indicators]
+
+
+
+def tally(cards: Sequence[IndicatorCard]) -> dict[str, int]:
+    out = {k: 0 for k in STATUS}
+    for c in cards:
+        out[c.status if c.status in out else "not_assessed"] += 1
+    out["total"] = len(cards)
+    return out
+

@@ -1,0 +1,232 @@
+"""What the reports read: the published warehouse through one read-only connection, the plan's
+structure (plans/<year>.yml, else the warehouse catalogue) and the SPC marts for the report month."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from expectations.sources import catalogue as source_catalogue
+from reporting.cells import as_date
+from reporting.months import parse_period
+from transforms.definitions import load_indicators, load_plans, load_recording_changes
+from transforms.spc_mart import build_spc
+
+__all__ = ["PlanInfo", "Snapshot", "plan_info", "read_snapshot", "spc_source", "spc_summary"]
+
+log = logging.getLogger(__name__)
+
+
+def _relations(con: duckdb.DuckDBPyConnection) -> set[str]:
+    tables = con.execute("select schema_name || '.' || table_name from duckdb_tables()").fetchall()
+    views = con.execute("select schema_name || '.' || view_name from duckdb_views() where not internal").fetchall()
+    return {r[0] for r in tables + views}
+
+
+@dataclass
+class Snapshot:
+    """What the reports read from the warehouse, taken through one read-only connection."""
+
+    relations: set[str]
+    catalogue: pd.DataFrame
+    values: pd.DataFrame
+    ward_names: dict[str, str]
+    area_name: str
+    files: pd.DataFrame
+    validation: pd.DataFrame
+    runs: pd.DataFrame
+    loaded_months: dict[str, date]
+    notes: list[str]
+    peers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    survey_estimates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    survey_differences: pd.DataFrame = field(default_factory=pd.DataFrame)
+    survey_weighting: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date) -> Snapshot:
+    rel = _relations(con)
+    notes: list[str] = []
+    for needed in ("marts.indicator_catalogue", "marts.indicator_values"):
+        if needed not in rel:
+            raise ValueError(f"the warehouse has no {needed}: run the monthly flow before publishing reports")
+    catalogue = con.execute("select * from marts.indicator_catalogue where plan_year = ? order by rowid",
+                            [plan_year]).df()
+    if catalogue.empty:
+        raise ValueError(f"marts.indicator_catalogue has no indicators for plan year {plan_year}")
+    ward_names: dict[str, str] = {}
+    if "staging.stg_reference__wards" in rel:
+        ward_names = dict(con.execute("select ward_code, any_value(ward_name) from staging.stg_reference__wards "
+                                      "where lad_code = ? group by all", [area_code]).fetchall())
+    else:
+        notes.append("Ward names are not in this warehouse (staging.stg_reference__wards): codes shown.")
+    area_name = area_code
+    if "staging.stg_reference__districts" in rel:
+        found = con.execute("select any_value(lad_name) from staging.stg_reference__districts where lad_code = ?",
+                            [area_code]).fetchall()[0]
+        if found and found[0]:
+            area_name = str(found[0])
+    values = _read_values(con, plan_year, area_code, period_end, ward_names)
+    files = con.execute("select * from audit.files order by file_id").df() if "audit.files" in rel else pd.DataFrame()
+    validation = (con.execute("select * from audit.validation_results").df()
+                  if "audit.validation_results" in rel else pd.DataFrame())
+    runs = (con.execute("select * from audit.pipeline_runs order by started_at").df()
+            if "audit.pipeline_runs" in rel else pd.DataFrame())
+    loaded: dict[str, date] = {}
+    if "audit.file_periods" in rel:
+        for source, period in con.execute("""
+                select source, max(period) from audit.file_periods
+                where length(period) = 7 group by all""").fetchall():
+            loaded[source] = parse_period(period)[0]
+    elif not files.empty:
+        for row in files[files["status"] == "loaded"].itertuples():
+            if isinstance(row.period_max, str) and re.fullmatch(r"\d{4}-\d{2}", row.period_max):
+                m = parse_period(row.period_max)[0]
+                loaded[row.source] = max(loaded.get(row.source, m), m)
+    peers = pd.DataFrame()
+    if "marts.indicator_peers" in rel:
+        peers = con.execute("""
+            select * from marts.indicator_peers
+            where plan_year = ? and period_type = '12m' and period_end = ?
+              and peer_group in (select peer_group from marts.indicator_peers where area_code = ?)
+        """, [plan_year, period_end, area_code]).df()
+    survey: dict[str, pd.DataFrame] = {}
+    survey_tables = {"survey_estimates": ("marts.survey_estimates", "and breakdown = 'all'"),
+                     "survey_differences": ("marts.survey_differences", "and comparison = 'rest'"),
+                     "survey_weighting": ("audit.survey_weighting", "")}
+    for name, (table, extra) in survey_tables.items():
+        survey[name] = (con.execute(f"select * from {table} where area_code = ? {extra}", [area_code]).df()
+                        if table in rel else pd.DataFrame())
+    if survey["survey_differences"].shape[0] and "marts.survey_estimates" in rel:
+        # the group's own base, so a group percentage on a small base is not shown
+        bases = con.execute("select wave, question_id, answer_group, breakdown, group_value, n "
+                            "from marts.survey_estimates where area_code = ?", [area_code]).df()
+        survey["survey_differences"] = survey["survey_differences"].merge(
+            bases, how="left", on=["wave", "question_id", "answer_group", "breakdown", "group_value"])
+    return Snapshot(rel, catalogue, values, ward_names, area_name, files, validation, runs, loaded, notes, peers,
+                    **survey)
+
+
+def _read_values(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date,
+                 ward_names: Mapping[str, str]) -> pd.DataFrame:
+    """District rows of the area and ward rows of its wards, up to the report month."""
+    if ward_names:
+        frame = con.execute("""
+            select * from marts.indicator_values
+            where plan_year = ? and period_end <= ?
+              and (area_code = ? or (area_type = 'ward' and area_code in (select unnest(?::varchar[]))))
+        """, [plan_year, period_end, area_code, sorted(ward_names)]).df()
+    else:
+        frame = con.execute("""
+            select * from marts.indicator_values
+            where plan_year = ? and period_end <= ? and (area_code = ? or area_type = 'ward')
+        """, [plan_year, period_end, area_code]).df()
+    for col in ("period_start", "period_end"):
+        frame[col] = pd.to_datetime(frame[col]).dt.date
+    return frame
+
+
+
+@dataclass
+class PlanInfo:
+    plan_year: str
+    partnership: str
+    title: str
+    starts: date
+    # id, title, kind, leads, survey_section, outcomes: [{id, statement, draft, note}]
+    priorities: list[dict[str, Any]]
+    recording_changes: dict[str, tuple[str, date]]
+    source_titles: dict[str, tuple[str, str, str | None]]  # id -> (title, publisher, period grain)
+    caveats: dict[str, list[str]]  # indicator id -> caveats as the definition lists them
+
+
+def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
+    """Plan structure from plans/<year>.yml where available, else from the catalogue."""
+    plan = None
+    changes: dict[str, tuple[str, date]] = {}
+    caveats: dict[str, list[str]] = {}
+    try:
+        plan = load_plans().get(plan_year)
+        changes = {k: (v.title, v.date) for k, v in load_recording_changes().items()}
+        caveats = {k: list(v.caveats) for k, v in load_indicators().items()}
+    except Exception as error:  # noqa: BLE001 - a broken plan file must not stop the reports
+        log.warning("plan %s could not be read (%s); using the warehouse catalogue only", plan_year, error)
+    sources: dict[str, tuple[str, str, str | None]] = {}
+    try:
+        for name, spec in source_catalogue().sources.items():
+            sources[name] = (spec.title, spec.publisher, spec.period.grain if spec.period else None)
+    except Exception as error:  # noqa: BLE001
+        log.warning("source declarations could not be read (%s)", error)
+
+    in_catalogue = list(dict.fromkeys(catalogue["priority_id"]))
+    priorities: list[dict[str, Any]] = []
+    if plan is not None:
+        for p in plan.priorities:
+            computed = p.id in in_catalogue
+            has_entries = any(o.indicators for o in p.outcomes)
+            if not computed and has_entries:
+                continue  # the warehouse was built from another version of the plan
+            priorities.append({
+                "id": p.id, "title": p.title, "kind": p.kind,
+                "leads": "; ".join(f"{lead.name} ({lead.agency})" for lead in p.leads),
+                "survey_section": p.survey_section,
+                "outcomes": [{"id": o.id, "statement": o.statement, "draft": o.draft, "note": o.note or ""}
+                             for o in p.outcomes],
+            })
+    known = {p["id"] for p in priorities}
+    for pid in in_catalogue:
+        if pid in known:
+            continue
+        rows = catalogue[catalogue["priority_id"] == pid]
+        outcomes = list(dict.fromkeys(zip(rows["outcome_id"], rows["outcome_statement"], strict=True)))
+        priorities.append({
+            "id": pid, "title": str(rows["priority_title"].iloc[0]), "kind": "priority",
+            "leads": str(rows["lead"].iloc[0] or ""), "survey_section": False,
+            "outcomes": [{"id": o, "statement": s, "draft": False, "note": ""} for o, s in outcomes],
+        })
+    if plan is not None:
+        starts, partnership, title = plan.starts, plan.partnership, plan.title
+    else:
+        starts = date(int(plan_year[:4]), 4, 1)  # UK plans run with the financial year
+        partnership, title = "Community Safety Partnership", f"Community Safety Plan {plan_year}"
+    return PlanInfo(plan_year, partnership, title, starts, priorities, changes, sources, caveats)
+
+
+
+def spc_source(con: duckdb.DuckDBPyConnection, snap: Snapshot, plan_year: str, area_code: str,
+                month_start: date) -> tuple[duckdb.DuckDBPyConnection | None, str]:
+    """A connection holding SPC marts that end on the report month (warehouse or rebuilt in memory)."""
+    if {"marts.indicator_spc", "marts.indicator_spc_summary"} <= snap.relations:
+        last = con.execute("select max(month) from marts.indicator_spc where plan_year = ? and area_code = ?",
+                           [plan_year, area_code]).fetchall()[0][0]
+        if last is not None and as_date(last) == month_start:
+            return con, "from marts.indicator_spc"
+    monthly = snap.values[(snap.values["period_type"] == "month") & (snap.values["area_type"] == "district")]
+    if monthly.empty:
+        return None, "No monthly values to compute SPC from."
+    mem = duckdb.connect()
+    mem.execute("create schema marts")
+    frame = monthly[["plan_year", "priority_id", "indicator_id", "area_type", "area_code", "period_type",
+                     "period_start", "value"]].copy()
+    mem.register("monthly_frame", frame)
+    mem.execute("create table marts.indicator_values as select * from monthly_frame")
+    mem.unregister("monthly_frame")
+    build_spc(mem, area_types=("district",))
+    why = ("rebuilt from monthly values up to the report month" if "marts.indicator_spc" in snap.relations
+           else "computed at report time (marts.indicator_spc is not in this warehouse)")
+    return mem, why
+
+
+def spc_summary(spc_con: duckdb.DuckDBPyConnection | None, plan_year: str, area_code: str) -> dict:
+    if spc_con is None:
+        return {}
+    frame = spc_con.execute("""select * from marts.indicator_spc_summary where plan_year = ? and area_code = ?""",
+                            [plan_year, area_code]).df()
+    return {(r["priority_id"], r["indicator_id"]): r for _, r in frame.iterrows()}
+
