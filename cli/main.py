@@ -52,8 +52,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from warehouse.config import load_settings
     from cli.status import render_status
+    from warehouse.config import load_settings
 
     print(render_status(load_settings(area=args.area)))
     return 0
@@ -61,8 +61,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def print_run_summary(settings) -> None:
     """What a newcomer needs after a run: where, how much, what was placed, what was refused."""
-    from warehouse.publish import connect_read_only
     from cli.status import loaded_summary, placement_summary
+    from warehouse.publish import connect_read_only
 
     with connect_read_only(settings.warehouse_path) as con:
         print(f"\nWarehouse: {settings.warehouse_path}")

@@ -11,9 +11,9 @@ import logging
 import math
 import threading
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Protocol
-from datetime import date
 
 import pandas as pd
 

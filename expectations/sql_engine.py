@@ -19,8 +19,6 @@ from datetime import date
 import duckdb
 
 from expectations.build import CLAIMED_COLUMN, FILE_COLUMN, NUMBER_SUFFIX, PERIOD_SUFFIX, load_suite
-from expectations.problems import Issue
-from expectations.sources import SourceSpec
 from expectations.gx_engine import (
     MAX_ROWS_PER_ISSUE,
     MAX_VALUES_PER_RULE,
@@ -29,6 +27,8 @@ from expectations.gx_engine import (
     period_label,
     rule_columns,
 )
+from expectations.problems import Issue
+from expectations.sources import SourceSpec
 
 _LOOKBEHIND = re.compile(r"^\(\?<!(\[[^\]]+\])\)")
 _LOOKAHEAD = re.compile(r"\(\?!(\[[^\]]+\])\)$")

@@ -10,10 +10,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from transforms.build import build_models
-from warehouse.config import load_settings
-from warehouse.ingest import discover
-from warehouse.config import Settings
-from warehouse.ingest import IngestReport
+from warehouse.config import Settings, load_settings
+from warehouse.ingest import IngestReport, discover
 from warehouse.pipeline import IngestRun, apply_quarantine, ingest_files, warehouse_for_writing
 
 

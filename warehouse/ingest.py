@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
