@@ -36,6 +36,8 @@ def placement_summary(con: duckdb.DuckDBPyConnection, area: str) -> dict[str, in
             count(*) filter (where placement_method = 'unplaced') as rows_unplaced,
         from staging.stg_police__street_crimes
     """, [area]).fetchone()
+    if row is None:
+        return {}
     return dict(zip(["rows_total", "rows_in_area", "rows_without_location", "rows_unplaced"], row))
 
 

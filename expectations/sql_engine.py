@@ -197,8 +197,9 @@ def _failing_counts(con, spec: SourceSpec, relation: str, claims: dict[int, int 
     """
     by_column: dict[str, list[CompiledRule]] = {}
     for rule in rules:
-        if _rule_column(rule):
-            by_column.setdefault(_rule_column(rule), []).append(rule)
+        column = _rule_column(rule)
+        if column:
+            by_column.setdefault(column, []).append(rule)
     for extra in (spec.period.column if spec.period else None, spec.revision_scope):
         if extra:
             by_column.setdefault(extra, [])
@@ -256,8 +257,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, relation: str, spec: SourceSpec, cl
     for file_id, claim in claims.items():
         entry = counts[file_id]
         if entry["rows"] == 0:
-            issues = [Issue(rule=table_rule.meta.get("rule", table_rule.kind), message=table_rule.meta.get("message", ""))] if table_rule else []
-            results[file_id] = FileResult(0, issues, [], "", len(rules))
+            empty = [Issue(rule=table_rule.meta.get("rule", table_rule.kind), message=table_rule.meta.get("message", ""))] if table_rule else []
+            results[file_id] = FileResult(0, empty, [], "", len(rules))
             continue
         issues: list[Issue] = []
         for rule in rules:

@@ -200,7 +200,9 @@ def notify(report: dict[str, Any], md_path: Path, block_name: str | None = None)
             logger.warning("%s=%r: give it as <block-type-slug>/<name>, e.g. slack-webhook/%s",
                            NOTIFY_ENV, block_name, block_name)
             return False
-        block = Block.load(block_name)
+        # The slug names the block type only at run time; from sync code load() and notify() run
+        # synchronously (async_dispatch), so the block is used untyped here.
+        block: Any = Block.load(block_name)
         subject = f"CSP monthly run failed: {report['flow_run_name']} (period {report['period']})"
         body = (f"{report['state_message'] or report['exception'] or 'failed'}\n"
                 f"Failed tasks: {', '.join(report['failed_tasks']) or '-'}\n"

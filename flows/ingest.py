@@ -57,7 +57,7 @@ def ingest_flow(paths: list[str] | None = None, source: str | None = None, area:
     logger = get_run_logger()
     settings = load_settings(area=area)
     logger.info("config %s", settings.describe())
-    files = discover_files([str(p) for p in (paths or [settings.inbox])])
+    files = discover_files(paths or [str(settings.inbox)])
     logger.info("%d files to check", len(files))
     run_id = str(flow_run.get_id() or "local")
     with warehouse_for_writing(settings) as con:

@@ -141,7 +141,7 @@ def monthly_flow(period: str | None = "latest", plan_year: str | None = None, ar
     plan_year = plan_year or default_plan_year()
     run_id = str(flow_run.get_id() or uuid.uuid4())
     logger.info("config %s, plan year %s, period %s", settings.describe(), plan_year, period)
-    files = discover_files([str(p) for p in (paths or [settings.inbox])])
+    files = discover_files(paths or [str(settings.inbox)])
     counts: dict[str, object] = {}
     failed: list[str] = []
     with warehouse_for_writing(settings) as con:

@@ -64,7 +64,7 @@ def ingest_files(con: duckdb.DuckDBPyConnection, settings: Settings, files: list
                                                    note=f"already loaded as file {file_id}; nothing to do"))
         elif verdict.system_error:
             run.report.outcomes.append(FileOutcome(verdict=verdict, status="failed", note=verdict.system_error))
-        elif verdict.passed and parsed.outcome is not None:
+        elif verdict.passed and isinstance(parsed.outcome, FileOutcome):
             run.report.outcomes.append(parsed.outcome)
         elif verdict.passed:
             try:
