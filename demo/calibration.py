@@ -7,6 +7,8 @@ are made to hold exactly). Headers are not here: they come from the contracts
 """
 from __future__ import annotations
 
+from typing import TypedDict
+
 DISTRICT = "E07000110"
 
 LSOA11_LOOKUP = "jtrim_csv_135_LSOA11_WD19_LAD19_EW_LU.csv"
@@ -377,7 +379,23 @@ SURVEY_QUESTIONS = [
      [-0.20, -0.05, 0.05, 0.10, 0.10, 0.05, 0.0], (-0.25, 0.25), 0.02),
 ]
 S12, S1, S45 = (1, 2), (1,), (4, 5)
-SURVEY_WAVES = {
+
+
+class SurveyWave(TypedDict):
+    """One survey wave: sample sizes, missing sex/age, population year, sample profile, and per
+    question the published shares (answer codes, sex or None for all, percent) to hit."""
+
+    n: int
+    n_both: int
+    miss_sex: int
+    miss_age: int
+    pop_year: int
+    female: float
+    age: list[float]
+    targets: dict[str, list[tuple[tuple[int, ...], str | None, float]]]
+
+
+SURVEY_WAVES: dict[int, SurveyWave] = {
     2015: {"n": 2104, "n_both": 1790, "miss_sex": 148, "miss_age": 122, "pop_year": 2014,
            "female": 0.56, "age": [0.05, 0.09, 0.13, 0.18, 0.20, 0.20, 0.15],
            "targets": {

@@ -144,8 +144,8 @@ class _Geo:
         ons = real_dir / "ons"
         table = {}
         for line in LSOA_STREETS.strip().splitlines():
-            code, weight, streets = line.split(" ", 2)
-            table[code] = (float(weight), streets.split("|"))
+            code, weight, names = line.split(" ", 2)
+            table[code] = (float(weight), names.split("|"))
         rows = []
         with open(ons / LSOA11_LOOKUP, newline="", encoding="utf-8-sig") as f:
             for r in csv.DictReader(f):

@@ -122,40 +122,40 @@ def _write_faults(inbox: Path, seed: int, street_rows, da: _DA, marac_rows, s136
                        "rule": rule, "detail": detail})
 
     # 1. DA resend with an unknown DASH risk grading
-    rows = [list(r) for r in da.month_rows[-1]]
-    k = int(rng.integers(0, len(rows)))
-    rows[k][5] = "very high"
+    da_rows = [list(r) for r in da.month_rows[-1]]
+    k = int(rng.integers(0, len(da_rows)))
+    da_rows[k][5] = "very high"
     p = inbox / "police_da_incidents" / "da_incidents_2018-02_resend.csv"
-    _write_csv(p, headers("police_da_incidents"), rows)
+    _write_csv(p, headers("police_da_incidents"), da_rows)
     note("police_da_incidents", p, "allowed_values",
          f"row {k + 1}: DASH Risk 'very high' is not one of standard, medium, high")
 
     # 2. admissions resend with a negative count
     with open(inbox / "health_admissions" / "admissions_2018-02.csv", newline="",
               encoding="utf-8") as f:
-        rows = list(csv.reader(f))[1:]
-    k = int(rng.integers(0, len(rows)))
-    rows[k][4] = "-3"
+        admission_rows = list(csv.reader(f))[1:]
+    k = int(rng.integers(0, len(admission_rows)))
+    admission_rows[k][4] = "-3"
     p = inbox / "health_admissions" / "admissions_2018-02_resend.csv"
-    _write_csv(p, headers("health_admissions"), rows)
+    _write_csv(p, headers("health_admissions"), admission_rows)
     note("health_admissions", p, "min", f"row {k + 1}: Admissions -3 is below the minimum 0")
 
     # 3. MARAC workbook with a duplicated case reference
-    rows = [list(r) for r in marac_rows[-1]]
-    rows[1][0] = rows[0][0]
+    case_rows = [list(r) for r in marac_rows[-1]]
+    case_rows[1][0] = case_rows[0][0]
     p = inbox / "marac_cases" / "marac_2018-02_resend.xlsx"
-    _write_xlsx(p, "Cases", headers("marac_cases"), rows,
+    _write_xlsx(p, "Cases", headers("marac_cases"), case_rows,
                 title="Maidstone MARAC - cases heard - February 2018")
-    note("marac_cases", p, "unique", f"rows 1 and 2: Case Reference {rows[0][0]} appears twice")
+    note("marac_cases", p, "unique", f"rows 1 and 2: Case Reference {case_rows[0][0]} appears twice")
 
     # 4. late survey returns with an out-of-range answer
-    rows = [list(r) for r in survey_rows[2017][:40]]
-    for i, r in enumerate(rows):
+    late_rows = [list(r) for r in survey_rows[2017][:40]]
+    for i, r in enumerate(late_rows):
         r[0] = f"R{2351 + i:05d}"
-    k = int(rng.integers(0, len(rows)))
-    rows[k][headers("survey_responses").index("Safe Night")] = 7
+    k = int(rng.integers(0, len(late_rows)))
+    late_rows[k][headers("survey_responses").index("Safe Night")] = 7
     p = inbox / "survey_responses" / "resident_survey_2017_late.csv"
-    _write_csv(p, headers("survey_responses"), rows)
+    _write_csv(p, headers("survey_responses"), late_rows)
     note("survey_responses", p, "max", f"row {k + 1}: Safe Night 7 is above the maximum 5")
 
     # 5. police.uk file whose name claims February 2018 but whose rows are January 2018
@@ -165,18 +165,18 @@ def _write_faults(inbox: Path, seed: int, street_rows, da: _DA, marac_rows, s136
          "file name says 2018-02 but every row has Month 2018-01")
 
     # 6. needle finds saved in Windows-1252 with a 'café' location type
-    rows = [list(r) for r in nf_rows[-1]] or [["NF999999", "2018-02-14", "E05004996", "street", 2]]
-    k = int(rng.integers(0, len(rows)))
-    rows[k][3] = "café"
+    find_rows = [list(r) for r in nf_rows[-1]] or [["NF999999", "2018-02-14", "E05004996", "street", 2]]
+    k = int(rng.integers(0, len(find_rows)))
+    find_rows[k][3] = "café"
     p = inbox / "council_needle_finds" / "needle_finds_2018-02_cp1252.csv"
-    _write_csv(p, headers("council_needle_finds"), rows, encoding="cp1252")
+    _write_csv(p, headers("council_needle_finds"), find_rows, encoding="cp1252")
     note("council_needle_finds", p, "encoding",
          f"file is not UTF-8 (cp1252); row {k + 1} Location Type 'café' is also not allowed")
 
     # 7. s136 extract with a patient-name column (PII)
-    rows = [list(r) + [FAKE_NAMES[int(rng.integers(0, len(FAKE_NAMES)))]] for r in s136_rows[-1]]
+    named_rows = [list(r) + [FAKE_NAMES[int(rng.integers(0, len(FAKE_NAMES)))]] for r in s136_rows[-1]]
     p = inbox / "police_s136" / "s136_2018-02_resend.csv"
-    _write_csv(p, headers("police_s136") + ["Patient Name"], rows)
+    _write_csv(p, headers("police_s136") + ["Patient Name"], named_rows)
     note("police_s136", p, "pii_column",
          "column 'Patient Name' looks like a person's name (and is not in the contract)")
     return faults

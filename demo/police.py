@@ -178,13 +178,14 @@ def _person_ids(rng, n: int) -> list[str]:
 class _DA:
     """What MARAC needs to know about the DA incidents."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.ords: list[int] = []        # incident date ordinals, chronological
         self.victim: list[int] = []      # victim index per incident
         self.dash: list[str] = []
         self.keys: list[str] = []        # victim index -> key
         self.by_victim: dict[int, list[int]] = {}
         self.spare_ids: list[str] = []   # unused person ids (for MARAC victims before the extract)
+        self.month_rows: list[list[list[str]]] = []  # the rows written, per month of the extract
 
 
 def gen_da_incidents(inbox: Path, geo: _Geo, seed: int, summary: _Summary) -> _DA:
@@ -193,14 +194,14 @@ def gen_da_incidents(inbox: Path, geo: _Geo, seed: int, summary: _Summary) -> _D
            for y, m in MONTHS]
     counts = _series(rng, exp, [(s, e, n) for s, e, n, _r in DA_WINDOWS], noise=0.05)
     dates: list[date] = []
-    month_of: list[int] = []
+    month_list: list[int] = []
     for t, (y, m) in enumerate(MONTHS):
         ds = _rand_dates(rng, y, m, int(counts[t]))
         dates += ds
-        month_of += [t] * len(ds)
+        month_list += [t] * len(ds)
     n = len(dates)
     ords = np.array([d.toordinal() for d in dates])
-    month_of = np.array(month_of)
+    month_of = np.array(month_list)
     # repeat flags: exact inside the calibration windows
     flag = rng.random(n) < 0.26
     in_window = np.zeros(n, dtype=bool)
@@ -282,7 +283,7 @@ def gen_da_incidents(inbox: Path, geo: _Geo, seed: int, summary: _Summary) -> _D
     da.spare_ids = ids[nv:]
     per_month: list[list[list[str]]] = [[] for _ in range(NM)]
     for i in range(n):
-        d = dates[i]
+        day = dates[i]
         v = int(victim[i])
         if is_crime[i]:
             rec = "crime"
@@ -295,7 +296,7 @@ def gen_da_incidents(inbox: Path, geo: _Geo, seed: int, summary: _Summary) -> _D
         else:
             lsoa = geo.lsoa[int(away_lsoa[i] if away[i] else v_home[v])]
         per_month[int(month_of[i])].append([
-            f"DA/{d.year:04d}/{ref(d.year):06d}", d.isoformat(), ids[v], lsoa, rec,
+            f"DA/{day.year:04d}/{ref(day.year):06d}", day.isoformat(), ids[v], lsoa, rec,
             DASH[int(dash[i])], out, v_eth[v], v_sex[v], v_age[v]])
         da.ords.append(int(ords[i]))
         da.victim.append(v)

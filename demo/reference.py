@@ -38,13 +38,13 @@ def _district_cells(total: int, year: int, old_tilt: float, young_tilt: float) -
 def gen_population(inbox: Path, geo: _Geo, seed: int, summary: _Summary) -> dict:
     rng = _rng(seed, "reference_population")
     size = (geo.ward_nlsoa + 0.6) * rng.lognormal(0.0, 0.08, len(geo.wards))
-    prof = []
+    profiles = []
     for wc in geo.wards:
         name = geo.ward_name[wc]
         kind = ("town" if name in TOWN_WARDS else "family" if name in YOUNG_FAMILY_WARDS
                 else "rural" if name in RURAL_WARDS else "other")
-        prof.append(np.array(WARD_PROFILES[kind]) * rng.lognormal(0.0, 0.04, 8))
-    prof = np.array(prof)  # wards x bands
+        profiles.append(np.array(WARD_PROFILES[kind]) * rng.lognormal(0.0, 0.04, 8))
+    prof = np.array(profiles)  # wards x bands
     pops: dict = {}
     for year in range(2013, 2026):
         rows = []
@@ -57,7 +57,7 @@ def gen_population(inbox: Path, geo: _Geo, seed: int, summary: _Summary) -> dict
                     rows.append([year, code, "district", a, s, int(cells[k])])
                     pops[(year, code, a, s)] = int(cells[k])
                     k += 1
-        ward_rows = {wc: [] for wc in geo.wards}
+        ward_rows: dict[str, list[list[object]]] = {wc: [] for wc in geo.wards}
         for i, a in enumerate(AGE_BANDS):
             for s in SEXES:
                 split = _lr(pops[(year, DISTRICT, a, s)], size * prof[:, i])
