@@ -30,6 +30,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from warehouse.config import load_settings
+
 logger = logging.getLogger("csp.hooks")
 
 NOTIFY_ENV = "CSP_NOTIFY_BLOCK"
@@ -39,8 +43,6 @@ _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 def _reports_dir() -> Path:
     """$CSP_DATA/reports, resolved as warehouse.config does (without failing on a bad setting)."""
     try:
-        from warehouse.config import load_settings
-
         return load_settings().reports
     except Exception:  # noqa: BLE001 - the bad setting may be why the run failed
         return Path(os.environ.get("CSP_DATA", "data")).resolve() / "reports"
@@ -51,10 +53,6 @@ def _recorded_period(flow_run_id: Any) -> str | None:
     if not flow_run_id:
         return None
     try:
-        import duckdb
-
-        from warehouse.config import load_settings
-
         path = load_settings().warehouse_path
         if not path.exists():
             return None
