@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REAL_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo_calibration")]
 SOURCES = yaml.safe_load(
-    (ROOT / "warehouse" / "sources.yml").read_text(encoding="utf-8"))["sources"]
+    (ROOT / "expectations" / "sources.yml").read_text(encoding="utf-8"))["sources"]
 
 
 def _months(first: str = "2013-04", last: str = "2018-02") -> list[str]:
