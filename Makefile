@@ -7,7 +7,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 
-.PHONY: venv demo test test-fast bench serve lint suites clean browser
+.PHONY: venv demo test test-fast bench serve lint typecheck suites clean browser
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,8 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/csp demo
 
-test: $(STAMP)
+# Lint, then type check, then the tests; any failure stops the run.
+test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP)
@@ -35,6 +36,10 @@ serve: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 suites: $(STAMP)
 	$(BIN)/python -m expectations.build

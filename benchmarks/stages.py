@@ -40,8 +40,8 @@ CHECKED_INDICATORS = ("asb_incidents", "drug_offences", "vatp_offences")
 
 
 def reference(args: dict) -> dict:
-    from warehouse.config import load_settings
     from flows.ingest import ingest_paths
+    from warehouse.config import load_settings
 
     settings = load_settings(data_dir=Path(args["data_dir"]))
     ons = Path(args.get("ons_dir") or ONS_DIR)

@@ -7,6 +7,17 @@ import os
 import sys
 from pathlib import Path
 
+from cli.serve import add_arguments as add_serve_arguments
+from cli.serve import run as run_serve
+from cli.status import loaded_summary, placement_summary, render_status
+from transforms.definitions import Plan, project_definitions
+from warehouse.config import Settings, load_settings
+from warehouse.publish import connect_read_only
+
+# Function-level imports below are deliberate: Prefect (flows.*) takes
+# seconds to import and the checking stack (warehouse.ingest / pipeline: pandas, pyarrow, the
+# validation engines) most of a second, so `csp status` and `csp --help` stay fast.
+
 
 def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -23,8 +34,7 @@ def _print_report(lines: list[str]) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     _quiet_prefect()
-    from flows.ingest import ingest_flow
-    from warehouse.config import load_settings
+    from flows.ingest import ingest_flow  # lazy: imports Prefect (seconds)
 
     settings = load_settings(area=args.area)
     paths = [str(Path(p).resolve()) for p in args.paths] or None
@@ -38,9 +48,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from warehouse.config import load_settings
-    from warehouse.ingest import discover
-    from warehouse.pipeline import validate_files
+    from warehouse.ingest import discover  # lazy: the checking stack (pandas, pyarrow, engines)
+    from warehouse.pipeline import validate_files  # lazy: as above
 
     settings = load_settings()
     report = validate_files(settings, discover([Path(p) for p in args.paths]), source=args.source)
@@ -52,17 +61,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from warehouse.config import load_settings
-    from cli.status import render_status
-
     print(render_status(load_settings(area=args.area)))
     return 0
 
 
-def print_run_summary(settings) -> None:
+def print_run_summary(settings: Settings) -> None:
     """What a newcomer needs after a run: where, how much, what was placed, what was refused."""
-    from warehouse.publish import connect_read_only
-    from cli.status import loaded_summary, placement_summary
 
     with connect_read_only(settings.warehouse_path) as con:
         print(f"\nWarehouse: {settings.warehouse_path}")
@@ -88,11 +92,20 @@ def print_run_summary(settings) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     _quiet_prefect()
     os.environ["CSP_DEMO"] = "1"  # the demo's person keys are hashed with the public demo key
-    from demo.generator import generate_demo_inbox
-    from flows.monthly import monthly_flow
-    from warehouse.config import load_settings
+    from demo.generator import (
+        generate_demo_inbox,  # lazy: numpy + xlsxwriter, only the demo needs them
+    )
+    from flows.monthly import monthly_flow  # lazy: imports Prefect (seconds)
 
     settings = load_settings()
+    _, _, plans = project_definitions()
+    plan_year = max(plans)  # what monthly_flow runs by default
+    plan = plans[plan_year]
+    priority_id = args.priority or headline_priority(plan)
+    if priority_id not in {priority.id for priority in plan.priorities}:
+        known = ", ".join(priority.id for priority in plan.priorities)
+        print(f"Priority '{priority_id}' is not in the {plan_year} plan (priorities: {known}).", file=sys.stderr)
+        return 2
     settings.ensure_dirs()
     print(f"Writing the demo inbox (Maidstone, as on 5 March 2018) to {settings.inbox} ...")
     summary = generate_demo_inbox(settings.inbox, settings.real_dir, with_faults=args.with_faults)
@@ -102,18 +115,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("Running the monthly flow ...")
     result = monthly_flow(period="latest")
     print_run_summary(settings)
-    print_indicator_table(settings, result["plan_year"], "domestic_abuse")
+    print_indicator_table(settings, result["plan_year"], priority_id)
     print(f"\nPeriod: {result['period']}   Plan year: {result['plan_year']}")
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     _quiet_prefect()
-    from flows.monthly import monthly_flow
-    from warehouse.config import load_settings
+    from flows.monthly import monthly_flow  # lazy: imports Prefect (seconds)
 
     if args.area and (args.area == "all-in-force" or "," in args.area):
-        from flows.force import force_flow
+        from flows.force import force_flow  # lazy: imports Prefect (seconds)
 
         settings = load_settings()
         result = force_flow(areas=args.area, period=args.period or "latest", plan_year=args.plan_year,
@@ -133,8 +145,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
-    from demo.generator import generate_reference_inbox
-    from warehouse.config import load_settings
+    from demo.generator import (
+        generate_reference_inbox,  # lazy: numpy + xlsxwriter, only this command
+    )
 
     settings = load_settings()
     summary = generate_reference_inbox(settings.inbox, settings.real_dir)
@@ -149,14 +162,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Not _quiet_prefect(): a served schedule should keep INFO run logs for the Prefect UI.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    from cli.serve import run
-
-    return run(args)
+    return run_serve(args)
 
 
-def print_indicator_table(settings, plan_year: str, priority_id: str) -> None:
+def headline_priority(plan: Plan) -> str:
+    """The priority `csp demo` shows by default: the plan's first whose outcomes are not all draft."""
+    for priority in plan.priorities:
+        if not all(outcome.draft for outcome in priority.outcomes):
+            return priority.id
+    return plan.priorities[0].id
+
+
+def print_indicator_table(settings: Settings, plan_year: str, priority_id: str) -> None:
     """The latest 12-month values of one priority's indicators, as a short table."""
-    from warehouse.publish import connect_read_only
 
     with connect_read_only(settings.warehouse_path) as con:
         rows = con.execute("""
@@ -202,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="generate the demo inbox (Maidstone, March 2018) and run the monthly flow")
     demo.add_argument("--with-faults", action="store_true", help="add a handful of broken files to show quarantine")
+    demo.add_argument("--priority", metavar="ID", help="priority whose indicators to print at the end (default: the "
+                      "plan's first priority whose outcomes are not all draft)")
     demo.set_defaults(func=cmd_demo)
 
     run = sub.add_parser("run", help="the monthly run: ingest the inbox, transforms, indicators, reports")
@@ -213,11 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with several areas: start each area through the csp-area deployment (workers pick them up)")
     run.set_defaults(func=cmd_run)
 
-    from cli.serve import add_arguments
-
     serve = sub.add_parser("serve", help="run the monthly schedule from this process (starts a local Prefect "
                                          "server if PREFECT_API_URL is unset)")
-    add_arguments(serve)
+    add_serve_arguments(serve)
     serve.set_defaults(func=cmd_serve)
 
     reference = sub.add_parser("reference", help="put the ONS lookups and population estimates in the inbox")

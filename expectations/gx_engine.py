@@ -11,11 +11,12 @@ import logging
 import math
 import threading
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Protocol
-from datetime import date
 
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from expectations.build import CLAIMED_COLUMN, FILE_COLUMN, NUMBER_SUFFIX, PERIOD_SUFFIX, load_suite
 from expectations.problems import Issue
@@ -51,7 +52,7 @@ def period_index(text: object, grain: str) -> int | None:
     return year * 12 + month - 1 if 1 <= month <= 12 else None
 
 
-def period_indices(values: pd.Series, grain: str) -> pd.Series:
+def period_indices(values: pd.Series, grain: str) -> ExtensionArray:
     """period_index over a column of text (a file holds few distinct periods: map each once)."""
     lookup = {value: period_index(value, grain) for value in pd.unique(values)}
     return pd.array([lookup[value] for value in values], dtype="Int64")
@@ -130,6 +131,7 @@ def validate_batch(files: list[ParsedRows], today: date | None = None) -> list[F
     frames = []
     row_numbers: list[pd.Index] = []
     for number, (parsed, claim) in enumerate(zip(files, claims)):
+        assert parsed.frame is not None  # asserted for every file above; narrows the type here
         claimed_index = period_index(claim, grain) if claim else None
         frame = derive_columns(parsed.frame, spec, claimed_index, number)
         row_numbers.append(frame.index)

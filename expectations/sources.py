@@ -90,7 +90,7 @@ class SourceSpec(_Strict):
     columns: tuple[ColumnSpec, ...]
 
     @model_validator(mode="after")
-    def _consistent(self) -> "SourceSpec":
+    def _consistent(self) -> SourceSpec:
         names = [column.name for column in self.columns]
         if len(set(names)) != len(names):
             raise ValueError(f"{self.name}: duplicate column names")
@@ -148,7 +148,7 @@ class SourceCatalogue(_Strict):
     sources: dict[str, SourceSpec]
 
     @model_validator(mode="after")
-    def _named(self) -> "SourceCatalogue":
+    def _named(self) -> SourceCatalogue:
         for key, spec in self.sources.items():
             if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
                 raise ValueError(f"source name '{key}' must be snake_case")

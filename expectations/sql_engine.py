@@ -19,8 +19,6 @@ from datetime import date
 import duckdb
 
 from expectations.build import CLAIMED_COLUMN, FILE_COLUMN, NUMBER_SUFFIX, PERIOD_SUFFIX, load_suite
-from expectations.problems import Issue
-from expectations.sources import SourceSpec
 from expectations.gx_engine import (
     MAX_ROWS_PER_ISSUE,
     MAX_VALUES_PER_RULE,
@@ -29,6 +27,8 @@ from expectations.gx_engine import (
     period_label,
     rule_columns,
 )
+from expectations.problems import Issue
+from expectations.sources import SourceSpec
 
 _LOOKBEHIND = re.compile(r"^\(\?<!(\[[^\]]+\])\)")
 _LOOKAHEAD = re.compile(r"\(\?!(\[[^\]]+\])\)$")
@@ -197,8 +197,9 @@ def _failing_counts(con, spec: SourceSpec, relation: str, claims: dict[int, int 
     """
     by_column: dict[str, list[CompiledRule]] = {}
     for rule in rules:
-        if _rule_column(rule):
-            by_column.setdefault(_rule_column(rule), []).append(rule)
+        column = _rule_column(rule)
+        if column:
+            by_column.setdefault(column, []).append(rule)
     for extra in (spec.period.column if spec.period else None, spec.revision_scope):
         if extra:
             by_column.setdefault(extra, [])
@@ -256,8 +257,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, relation: str, spec: SourceSpec, cl
     for file_id, claim in claims.items():
         entry = counts[file_id]
         if entry["rows"] == 0:
-            issues = [Issue(rule=table_rule.meta.get("rule", table_rule.kind), message=table_rule.meta.get("message", ""))] if table_rule else []
-            results[file_id] = FileResult(0, issues, [], "", len(rules))
+            empty = [Issue(rule=table_rule.meta.get("rule", table_rule.kind), message=table_rule.meta.get("message", ""))] if table_rule else []
+            results[file_id] = FileResult(0, empty, [], "", len(rules))
             continue
         issues: list[Issue] = []
         for rule in rules:

@@ -13,10 +13,13 @@ import os
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
+import duckdb
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas import FlowRun
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -35,6 +38,12 @@ from warehouse.config import load_settings
 from warehouse.pipeline import warehouse_for_writing
 from warehouse.publish import connect_read_only
 from warehouse.runs import record_run
+
+
+def _latest_police_period(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The newest month of police_street data loaded (what a "latest" run reports)."""
+    row = con.execute("select max(period) from audit.file_periods where source = 'police_street'").fetchone()
+    return row[0] if row else None
 
 
 def area_output(data_dir: Path, area_code: str) -> Path:
@@ -62,9 +71,11 @@ def run_area(area_code: str, use_deployments: bool) -> dict:
     if use_deployments:
         from prefect.deployments import run_deployment
 
-        state = run_deployment("csp-area/csp-area", parameters={"area_code": area_code}, timeout=None).state
-        if not state.is_completed():
-            raise RuntimeError(f"area run for {area_code} ended {state.name}")
+        # Called from a sync task, so async_dispatch returns the FlowRun itself, not a coroutine.
+        run = cast(FlowRun, run_deployment("csp-area/csp-area", parameters={"area_code": area_code}, timeout=None))
+        state = run.state
+        if state is None or not state.is_completed():
+            raise RuntimeError(f"area run for {area_code} ended {state.name if state else 'without a state'}")
         return {"area": area_code, "rows": None}
     return area_flow(area_code=area_code)
 
@@ -77,7 +88,9 @@ def resolve_areas(con, areas: str | list[str]) -> list[str]:
     return list(areas)
 
 
-@flow(name="csp-force", task_runner=ThreadPoolTaskRunner(max_workers=4))
+# Prefect types `task_runner` as TaskRunner[PrefectFuture[Any]] (invariant), which no concrete runner
+# matches; ThreadPoolTaskRunner is the runner its documentation uses here.
+@flow(name="csp-force", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
 def force_flow(areas: str | list[str] = "all-in-force", period: str | None = "latest", plan_year: str | None = None,
                use_deployments: bool = False) -> dict:
     """Ingest once, one indicator run per area (concurrently), then merge, compare peers and publish."""
@@ -109,8 +122,7 @@ def force_flow(areas: str | list[str] = "all-in-force", period: str | None = "la
         write_catalogue(con, catalogue_frame(indicators, plans))
         peers = build_peers(con)
         apply_comments(con)
-        resolved = period if period and period != "latest" else con.execute(
-            "select max(period) from audit.file_periods where source = 'police_street'").fetchone()[0]
+        resolved = period if period and period != "latest" else _latest_police_period(con)
         record_run(con, run_id=run_id, flow_run_id=str(flow_run.get_id() or ""), flow_name="csp-force", period=resolved,
                    plan_year=plan_year, area_code=",".join(chosen), config=settings.describe(), started_at=started,
                    state="completed", failed_stages=[], stage_row_counts={"areas": results, "peers": peers})

@@ -30,6 +30,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from warehouse.config import load_settings
+
 logger = logging.getLogger("csp.hooks")
 
 NOTIFY_ENV = "CSP_NOTIFY_BLOCK"
@@ -39,8 +43,6 @@ _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 def _reports_dir() -> Path:
     """$CSP_DATA/reports, resolved as warehouse.config does (without failing on a bad setting)."""
     try:
-        from warehouse.config import load_settings
-
         return load_settings().reports
     except Exception:  # noqa: BLE001 - the bad setting may be why the run failed
         return Path(os.environ.get("CSP_DATA", "data")).resolve() / "reports"
@@ -51,10 +53,6 @@ def _recorded_period(flow_run_id: Any) -> str | None:
     if not flow_run_id:
         return None
     try:
-        import duckdb
-
-        from warehouse.config import load_settings
-
         path = load_settings().warehouse_path
         if not path.exists():
             return None
@@ -200,7 +198,9 @@ def notify(report: dict[str, Any], md_path: Path, block_name: str | None = None)
             logger.warning("%s=%r: give it as <block-type-slug>/<name>, e.g. slack-webhook/%s",
                            NOTIFY_ENV, block_name, block_name)
             return False
-        block = Block.load(block_name)
+        # The slug names the block type only at run time; from sync code load() and notify() run
+        # synchronously (async_dispatch), so the block is used untyped here.
+        block: Any = Block.load(block_name)
         subject = f"CSP monthly run failed: {report['flow_run_name']} (period {report['period']})"
         body = (f"{report['state_message'] or report['exception'] or 'failed'}\n"
                 f"Failed tasks: {', '.join(report['failed_tasks']) or '-'}\n"

@@ -10,10 +10,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from transforms.build import build_models
-from warehouse.config import load_settings
-from warehouse.ingest import discover
-from warehouse.config import Settings
-from warehouse.ingest import IngestReport
+from warehouse.config import Settings, load_settings
+from warehouse.ingest import IngestReport, discover
 from warehouse.pipeline import IngestRun, apply_quarantine, ingest_files, warehouse_for_writing
 
 
@@ -59,7 +57,7 @@ def ingest_flow(paths: list[str] | None = None, source: str | None = None, area:
     logger = get_run_logger()
     settings = load_settings(area=area)
     logger.info("config %s", settings.describe())
-    files = discover_files([str(p) for p in (paths or [settings.inbox])])
+    files = discover_files(paths or [str(settings.inbox)])
     logger.info("%d files to check", len(files))
     run_id = str(flow_run.get_id() or "local")
     with warehouse_for_writing(settings) as con:

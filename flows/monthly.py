@@ -20,9 +20,12 @@ from prefect.runtime import flow_run
 
 from flows.hooks import on_failure_report
 from flows.ingest import build_sql_models, discover_files, load_files, quarantine_refused
+from survey.marts import build_survey_marts
 from transforms.definitions import project_definitions
 from transforms.documentation import apply_comments
 from transforms.engine import run_engine
+from transforms.peers import build_peers
+from transforms.spc_mart import build_spc
 from warehouse.config import load_settings
 from warehouse.pipeline import warehouse_for_writing
 from warehouse.runs import latest_common_period, record_run
@@ -41,8 +44,6 @@ class StagesFailed(RuntimeError):
 @task(name="build-survey", timeout_seconds=600, cache_policy=NO_CACHE)
 def build_survey(con, area: str) -> dict:
     """Weight each survey wave to the population; survey estimates and differences."""
-    from survey.marts import build_survey_marts
-
     return build_survey_marts(con, area)
 
 
@@ -55,16 +56,12 @@ def compute_indicators(con, area: str) -> dict:
 @task(name="build-spc", timeout_seconds=600, cache_policy=NO_CACHE)
 def build_spc_charts_data(con) -> dict:
     """XmR points, rules and icons for every monthly series (marts.indicator_spc)."""
-    from transforms.spc_mart import build_spc
-
     return build_spc(con)
 
 
 @task(name="build-peers", timeout_seconds=600, cache_policy=NO_CACHE)
 def build_peer_comparison(con) -> dict:
     """Rates per 1,000 against the force's other CSPs (marts.indicator_peers)."""
-    from transforms.peers import build_peers
-
     return build_peers(con)
 
 
@@ -141,7 +138,7 @@ def monthly_flow(period: str | None = "latest", plan_year: str | None = None, ar
     plan_year = plan_year or default_plan_year()
     run_id = str(flow_run.get_id() or uuid.uuid4())
     logger.info("config %s, plan year %s, period %s", settings.describe(), plan_year, period)
-    files = discover_files([str(p) for p in (paths or [settings.inbox])])
+    files = discover_files(paths or [str(settings.inbox)])
     counts: dict[str, object] = {}
     failed: list[str] = []
     with warehouse_for_writing(settings) as con:

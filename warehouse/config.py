@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
@@ -93,7 +94,7 @@ def load_settings(**overrides: object) -> Settings:
     if key:
         values["pseudonym_key"] = SecretStr(key)
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**values)
+    return Settings.model_validate(values)
 
 
 def _prefect_secret(name: str) -> str | None:
@@ -103,6 +104,10 @@ def _prefect_secret(name: str) -> str | None:
     try:
         from prefect.blocks.system import Secret
 
-        return Secret.load(name).get()
+        # Called from sync code, so async_dispatch returns the block itself, not a coroutine.
+        secret = cast(Secret, Secret.load(name))
+        # The key as stored: Secret.get() would JSON-decode a key that happens to look like a number.
+        value = secret.value.get_secret_value()
+        return value if isinstance(value, str) else None
     except Exception:  # noqa: BLE001 - an absent block simply means "no key configured"
         return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -223,7 +222,8 @@ class Ingestor:
                 pending_size[name] = pending_size.get(name, 0) + path.stat().st_size
                 full = pending_size[name] >= SQL_BATCH_BYTES
             else:
-                pending_size[name] = pending_size.get(name, 0) + len(parsed.frame)
+                rows = len(parsed.frame) if parsed.frame is not None else 0
+                pending_size[name] = pending_size.get(name, 0) + rows
                 full = pending_size[name] >= BATCH_ROWS
             if full:
                 yield from flush(name)
@@ -331,6 +331,7 @@ class Ingestor:
                 if not verdict.passed:
                     refused.append(file_id)
                 else:
+                    assert result is not None, "every passing file was in `checked`, so it was evaluated"
                     passing.append((file_id, verdict, result.scope, parsed))
                 out.append((verdict, parsed))
             if keep and passing:
@@ -358,11 +359,18 @@ class Ingestor:
 
     def load(self, con: duckdb.DuckDBPyConnection, verdict: Verdict, parsed: ParsedFile) -> FileOutcome:
         """Load a passing file: raw rows + audit rows in one transaction."""
+        received = parsed.frame
+        if verdict.source is None or received is None:
+            raise ValueError(f"{verdict.file_name}: only a recognised file whose rows were read can be loaded")
         spec = self.catalogue[verdict.source]
-        frame = parsed.frame.copy()
-        key = self.settings.effective_pseudonym_key()
-        for name in spec.person_keys:
-            frame[name] = pseudonymise(frame[name], key)
+        frame = received.copy()
+        if spec.person_keys:
+            key = self.settings.effective_pseudonym_key()
+            if key is None:
+                raise ValueError(f"{verdict.file_name}: {spec.name} holds person keys but no pseudonym key "
+                                 "is configured (set CSP_PSEUDONYM_KEY)")
+            for name in spec.person_keys:
+                frame[name] = pseudonymise(frame[name], key)
         frame = frame.astype(object).where(frame.notna(), None)
         frame.index.name = "_row_number"
         frame = frame.reset_index()
@@ -371,7 +379,7 @@ class Ingestor:
         now = datetime.now()
         scope = ""
         if spec.revision_scope:
-            scope = "|".join(sorted({str(v) for v in parsed.frame[spec.revision_scope].dropna().unique()}))
+            scope = "|".join(sorted({str(v) for v in received[spec.revision_scope].dropna().unique()}))
         con.begin()
         try:
             file_id = con.execute("select nextval('audit.file_id_seq')").fetchall()[0][0]

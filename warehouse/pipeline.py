@@ -11,19 +11,18 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.problems import Verdict
+from expectations.sources import catalogue
 from warehouse.config import Settings
 from warehouse.ingest import (
     FileOutcome,
     Ingestor,
     IngestReport,
-    discover,
     move_to_quarantine,
     quarantine_target,
 )
-from expectations.problems import Verdict
 from warehouse.publish import building_warehouse, connect_read_only, writer_lock
 from warehouse.schema import ensure_schema
-from expectations.sources import catalogue
 
 
 @dataclass
@@ -46,10 +45,10 @@ class IngestRun:
 def warehouse_for_writing(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     """Lock the data directory, open a side copy, publish it atomically on success."""
     settings.ensure_dirs()
-    with writer_lock(settings.lock_path):
-        with building_warehouse(settings.warehouse_path, settings.building_path) as con:
-            ensure_schema(con, catalogue())
-            yield con
+    with (writer_lock(settings.lock_path),
+          building_warehouse(settings.warehouse_path, settings.building_path) as con):
+        ensure_schema(con, catalogue())
+        yield con
 
 
 def ingest_files(con: duckdb.DuckDBPyConnection, settings: Settings, files: list[Path], source: str | None = None,
@@ -65,7 +64,7 @@ def ingest_files(con: duckdb.DuckDBPyConnection, settings: Settings, files: list
                                                    note=f"already loaded as file {file_id}; nothing to do"))
         elif verdict.system_error:
             run.report.outcomes.append(FileOutcome(verdict=verdict, status="failed", note=verdict.system_error))
-        elif verdict.passed and parsed.outcome is not None:
+        elif verdict.passed and isinstance(parsed.outcome, FileOutcome):
             run.report.outcomes.append(parsed.outcome)
         elif verdict.passed:
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +27,7 @@ def writer_lock(lock_path: Path) -> Iterator[None]:
     """One writer at a time on a data directory (a second run waits for the first); POSIX and Windows."""
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+b") as handle:
-        if os.name == "nt":
+        if sys.platform == "win32":
             import msvcrt
             import time
 

@@ -227,6 +227,8 @@ NO_ROWS = Issue(rule="no_rows", message="the file has a header but no data rows"
 
 def parse_csv_body(parsed: ParsedFile) -> ParsedFile:
     """Parse the rows of a CSV whose header passed, into parsed.frame (text) with malformed-row issues."""
+    if parsed.source is None:
+        raise ValueError(f"{parsed.path.name}: no source recognised, so its rows cannot be parsed")
     parsed.frame, issues = _duckdb_read(parsed.path, parsed.source, parsed.headers)
     parsed.issues.extend(issues)
     if not parsed.issues and len(parsed.frame) == 0:

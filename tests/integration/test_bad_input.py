@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
 
+from flows.ingest import ingest_paths
 from tests.badfiles import CASES, make_case
 from tests.conftest import POLICE_DIR, REFERENCE_FILES
 from warehouse.config import load_settings
-from flows.ingest import ingest_paths
 
 TODAY = date(2026, 12, 1)
 
@@ -54,7 +55,7 @@ def test_refused_file_leaves_raw_unchanged_and_is_kept_with_reports(case, base_d
     assert kept.exists() and kept.read_bytes() == original_bytes
     assert not path.exists(), "a refused inbox file is moved to quarantine"
     problems = json.loads(kept.with_name(kept.name + ".errors.json").read_text())
-    rule, row, column = CASES[case]
+    rule, _row, _column = CASES[case]
     assert any(p["rule"] == rule for p in problems["problems"])
     html = kept.with_name(kept.name + ".errors.html").read_text()
     assert path.name in html and "Nothing from this file was loaded" in html and "<link" not in html
@@ -136,7 +137,7 @@ def test_one_batch_of_good_broken_and_reordered_files_loads_exactly_the_good_one
         csv.writer(handle, lineterminator="\n").writerows([[r[i] for i in order] for r in records])
     broken = make_case("bad_month", tmp_path / "cases", POLICE_DIR, "2026-12")
     broken = shutil.copy(broken, inbox / "2022-06-kent-street.csv")
-    truncated = shutil.copy(make_case("truncated", tmp_path / "cases2", POLICE_DIR, "2026-12"), inbox / "2022-07-kent-street.csv")
+    shutil.copy(make_case("truncated", tmp_path / "cases2", POLICE_DIR, "2026-12"), inbox / "2022-07-kent-street.csv")
     report = ingest_paths(settings, today=TODAY)
     status = {o.verdict.file_name: o.status for o in report.outcomes}
     assert status == {"2022-04-kent-street.csv": "loaded", "2022-05-kent-street.csv": "loaded",
@@ -149,7 +150,7 @@ def test_one_batch_of_good_broken_and_reordered_files_loads_exactly_the_good_one
         stored = con.execute("""select _row_number, crime_id, crime_type, location from raw.police_street
                                 join audit.files f on f.file_id = _file_id
                                 where f.file_name = '2022-05-kent-street.csv' order by _row_number""").fetchall()
-    assert loaded["2022-04-kent-street.csv"] == sum(1 for _ in open(good, encoding="utf-8")) - 1
+    assert loaded["2022-04-kent-street.csv"] == len(Path(good).read_text(encoding="utf-8").splitlines()) - 1
     assert loaded["2022-05-kent-street.csv"] == len(records) - 1
     assert loaded["2022-06-kent-street.csv"] == 0 and loaded["2022-07-kent-street.csv"] == 0
     assert [(n, c or "", t, loc or "") for n, c, t, loc in stored] == [

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap

@@ -82,7 +82,7 @@ def test_every_maidstone_2011_lsoa_has_a_2019_ward(ingested):
 def test_audit_answers_the_readme_query(ingested):
     path, _ = ingested
     with duckdb.connect(str(path), read_only=True) as con:
-        rows = dict(((s, st), n) for s, st, n in con.execute("select source, status, count(*) from audit.files group by all").fetchall())
+        rows = {(s, st): n for s, st, n in con.execute("select source, status, count(*) from audit.files group by all").fetchall()}
     assert rows[("police_street", "loaded")] == 2
     assert rows[("reference_lsoa11_ward_lad", "loaded")] == 1
 

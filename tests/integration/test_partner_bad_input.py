@@ -13,9 +13,9 @@ import pytest
 import xlsxwriter
 
 from demo.generator import generate_demo_inbox
+from flows.ingest import ingest_paths
 from tests.conftest import REAL_DIR
 from warehouse.config import load_settings
-from flows.ingest import ingest_paths
 from warehouse.pipeline import validate_files
 
 TODAY = date(2026, 12, 1)
