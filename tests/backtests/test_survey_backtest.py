@@ -14,9 +14,9 @@ import time
 import duckdb
 import pytest
 
-from transforms.survey_indicators import survey_indicator_rows
 from survey.marts import build_survey_marts
 from transforms.definitions import project_definitions
+from transforms.survey_indicators import survey_indicator_rows
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("demo")]
 

@@ -7,7 +7,13 @@ import re
 import pytest
 import yaml
 
-from transforms.definitions import INDICATORS_DIR, PLANS_DIR, check_references, load_indicators, project_definitions
+from transforms.definitions import (
+    INDICATORS_DIR,
+    PLANS_DIR,
+    check_references,
+    load_indicators,
+    project_definitions,
+)
 
 REQUIRED_IDS = {
     "da_incidents", "da_repeat_victim_pct", "da_nfa_victim_declined", "da_ae_attendances", "da_marac_cases",
@@ -52,7 +58,7 @@ def test_other_priorities_are_marked_draft():
 
 
 def test_plan_with_unknown_indicator_fails(tmp_path):
-    indicators, changes, plans = project_definitions()
+    indicators, changes, _plans = project_definitions()
     text = (PLANS_DIR / "2018-19.yml").read_text().replace("id: s136_detentions", "id: no_such_indicator", 1)
     (tmp_path / "2019-20.yml").write_text(text.replace('plan_year: "2018-19"', 'plan_year: "2019-20"'))
     from transforms.definitions import load_plans

@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 
 from expectations.build import load_suite
-from tests.conftest import REAL_DIR
-from warehouse.readers import read_file
+from expectations.gx_engine import validate_batch
 from expectations.sources import catalogue
 from expectations.sql_engine import compile_suite, evaluate, re2
-from expectations.gx_engine import validate_batch
+from tests.conftest import REAL_DIR
+from warehouse.readers import read_file
 
 TODAY = date(2026, 12, 1)
 ROWS = 260

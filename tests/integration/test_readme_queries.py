@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("demo")]
 def readme_queries() -> list[str]:
     text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## Querying the warehouse", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```sql\n(.*?)```", section, flags=re.S)
+    return re.findall(r"```sql\n(.*?)```", section, flags=re.DOTALL)
 
 
 def test_readme_has_five_queries():
