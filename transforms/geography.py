@@ -54,7 +54,7 @@ def build_lsoa_placements(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         by_name[str(r.lad_name).lower()] = r.lad_code  # current codes win (sorted last)
     names = {r["lad_code"]: r["lad_name"] for r in rows if r["lad_name"]}
     names.update({r.lad_code: r.lad_name for r in districts.itertuples()})
-    observed = _frame(con, "select distinct lsoa_code, lsoa_name from raw.police_street "
+    observed = _frame(con, "select distinct lsoa_code, lsoa_name from staging.stg_police__street_records "
                            "where lsoa_code is not null and lsoa_name is not null")
     for r in observed.itertuples():
         if r.lsoa_code in known:
