@@ -53,8 +53,8 @@ def render_status(settings: Settings) -> str:
         if placed:
             lines += ["", "police_street placement:",
                       f"  rows in area {settings.area}: {placed['rows_in_area']:,} of {placed['rows_total']:,}",
-                      f"  rows that could not be placed: {placed['rows_unplaced'] + placed['rows_without_location']:,} "
-                      f"({placed['rows_without_location']:,} without a location, {placed['rows_unplaced']:,} with an unknown LSOA)"]
+                      (f"  rows that could not be placed: {placed['rows_unplaced'] + placed['rows_without_location']:,} "
+                       f"({placed['rows_without_location']:,} without a location, {placed['rows_unplaced']:,} with an unknown LSOA)")]
         refused = con.execute("""
             select source, file_name, reason from audit.files where status = 'quarantined'
             qualify row_number() over (partition by sha256 order by file_id desc) = 1

@@ -28,8 +28,9 @@ LAYER_READS: dict[str, frozenset[str]] = {
     "marts": frozenset({"intermediate", "staging", "marts"}),
 }
 
-# Old names kept as views while code owned elsewhere still reads them (transforms/peers.py,
-# force_areas); no model may read them. Drop once nothing outside transforms/ names them.
+# Old names kept as views, built after the marts, while code outside the SQL layers still reads
+# them (transforms/peers.py force_areas); no model may read them. Drop this one once peers.py
+# reads intermediate.int_police__street_crimes_placed.
 LEGACY_ALIASES: dict[str, str] = {
     "staging.stg_police__street_crimes": "intermediate.int_police__street_crimes_placed",
 }
@@ -57,7 +58,7 @@ def _render(path: Path, params: dict[str, str]) -> str:
     return text
 
 
-def _ordered(paths: list[Path], schema: str) -> list[Path]:
+def build_order(paths: list[Path], schema: str) -> list[Path]:
     """Topological order by references to other models of the same schema."""
     names = {p.stem: p for p in paths}
     deps = {
@@ -84,8 +85,8 @@ def _ordered(paths: list[Path], schema: str) -> list[Path]:
 
 
 def _build_layer(con: duckdb.DuckDBPyConnection, layer: str, kind: str, params: dict[str, str]) -> list[str]:
-    built = []
-    for path in _ordered(model_paths(layer), layer):
+    built: list[str] = []
+    for path in build_order(model_paths(layer), layer):
         con.execute(f"create or replace {kind} {layer}.{path.stem} as {_render(path, params)}")
         built.append(f"{layer}.{path.stem}")
     return built

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from transforms.build import LAYER_READS, LEGACY_ALIASES, SQL_LAYERS, TRANSFORMS_DIR, _ordered, model_paths, references
+from transforms.build import (
+    LAYER_READS,
+    LEGACY_ALIASES,
+    SQL_LAYERS,
+    TRANSFORMS_DIR,
+    build_order,
+    model_paths,
+    references,
+)
 
 MODELS = [(layer, path) for layer, _ in SQL_LAYERS for path in model_paths(layer)]
 MODEL_NAMES = {(layer, path.stem) for layer, path in MODELS}
@@ -83,7 +91,7 @@ def test_a_model_opens_with_its_grain_and_uses_lower_case_keywords(layer: str, p
 
 def test_layers_are_ordered_within_themselves():
     for layer, _ in SQL_LAYERS:
-        order = [path.stem for path in _ordered(model_paths(layer), layer)]
+        order = [path.stem for path in build_order(model_paths(layer), layer)]
         for position, stem in enumerate(order):
             path = TRANSFORMS_DIR / layer / f"{stem}.sql"
             later = {table for schema, table in references(_sql(path)) if schema == layer} & set(order[position:])
