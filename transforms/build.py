@@ -20,6 +20,11 @@ TRANSFORMS_DIR = Path(__file__).resolve().parent
 # reference.lsoa_placements) are built between staging and intermediate.
 SQL_LAYERS: tuple[tuple[str, str], ...] = (("staging", "view"), ("intermediate", "view"), ("marts", "table"))
 
+# Intermediate models are views (each read by one mart per build, no second copy of a source in
+# the warehouse) except these, stored as tables because several marts read them and each read
+# would scan the largest source again (int_areas: the districts seen in every police.uk row).
+STORED_MODELS: frozenset[str] = frozenset({"intermediate.int_areas"})
+
 # The schemas each layer's SQL may read. Marts read staging only for a staging model that no
 # intermediate model reads (a source with nothing to place or flag); the contract test checks that.
 LAYER_READS: dict[str, frozenset[str]] = {
@@ -87,13 +92,14 @@ def build_order(paths: list[Path], schema: str) -> list[Path]:
 def _build_layer(con: duckdb.DuckDBPyConnection, layer: str, kind: str, params: dict[str, str]) -> list[str]:
     built: list[str] = []
     for path in build_order(model_paths(layer), layer):
-        con.execute(f"create or replace {kind} {layer}.{path.stem} as {_render(path, params)}")
+        stored = "table" if f"{layer}.{path.stem}" in STORED_MODELS else kind
+        con.execute(f"create or replace {stored} {layer}.{path.stem} as {_render(path, params)}")
         built.append(f"{layer}.{path.stem}")
     return built
 
 
 def build_models(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, object]:
-    """Create or replace every staging view, the placements, every intermediate view and marts table."""
+    """Create or replace every staging view, the placements, every intermediate model and marts table."""
     params = {"area_code": area_code}
     built: list[str] = []
     placements: dict[str, int] = {}

@@ -15,6 +15,7 @@ from transforms.build import (
     LAYER_READS,
     LEGACY_ALIASES,
     SQL_LAYERS,
+    STORED_MODELS,
     TRANSFORMS_DIR,
     build_order,
     model_paths,
@@ -114,3 +115,7 @@ def test_legacy_aliases_point_at_models():
 def test_references_ignore_comments_and_case():
     sql = "-- reads raw.police_street\nselect * from STAGING.Stg_X join intermediate.int_y using (id)"
     assert references(sql) == {("staging", "stg_x"), ("intermediate", "int_y")}
+
+
+def test_stored_models_are_models():
+    assert {tuple(name.split(".")) for name in STORED_MODELS} <= MODEL_NAMES
