@@ -26,7 +26,7 @@ def loaded_summary(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def placement_summary(con: duckdb.DuckDBPyConnection, area: str) -> dict[str, int]:
-    if not table_exists(con, "staging", "stg_police__street_crimes"):
+    if not table_exists(con, "intermediate", "int_police__street_crimes_placed"):
         return {}
     row = con.execute("""
         select
@@ -34,7 +34,7 @@ def placement_summary(con: duckdb.DuckDBPyConnection, area: str) -> dict[str, in
             count(*) filter (where lad_code = ?) as rows_in_area,
             count(*) filter (where placement_method = 'no_location') as rows_without_location,
             count(*) filter (where placement_method = 'unplaced') as rows_unplaced,
-        from staging.stg_police__street_crimes
+        from intermediate.int_police__street_crimes_placed
     """, [area]).fetchone()
     if row is None:
         return {}

@@ -1,7 +1,8 @@
-"""Build the SQL layers: staging views over raw, the placement lookup, then marts tables.
+"""Build the SQL layers in order: staging views, the LSOA placements, intermediate views, marts tables.
 
-File name = object name (transforms/staging/stg_x.sql → staging.stg_x). Marts are ordered by the
-other marts they read. `{{ area_code }}` in SQL is replaced by the configured CSP area.
+File name = object name (transforms/<layer>/<model>.sql → <layer>.<model>). Within a layer, models
+are ordered by the other models of that layer they read. `{{ area_code }}` in SQL is replaced by the
+configured CSP area. Which layer may read which is LAYER_READS (tests/contract/test_sql_layers.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,43 @@ from transforms.geography import build_lsoa_placements
 
 TRANSFORMS_DIR = Path(__file__).resolve().parent
 
+# (layer = schema = folder, what each model becomes), in build order; the placements (Python,
+# reference.lsoa_placements) are built between staging and intermediate.
+SQL_LAYERS: tuple[tuple[str, str], ...] = (("staging", "view"), ("intermediate", "view"), ("marts", "table"))
+
+# Intermediate models are views (each read by one mart per build, no second copy of a source in
+# the warehouse) except these, stored as tables because several marts read them and each read
+# would scan the largest source again (int_areas: the districts seen in every police.uk row).
+STORED_MODELS: frozenset[str] = frozenset({"intermediate.int_areas"})
+
+# The schemas each layer's SQL may read. Marts read staging only for a staging model that no
+# intermediate model reads (a source with nothing to place or flag); the contract test checks that.
+LAYER_READS: dict[str, frozenset[str]] = {
+    "staging": frozenset({"raw", "audit"}),
+    "intermediate": frozenset({"staging", "reference", "intermediate"}),
+    "marts": frozenset({"intermediate", "staging", "marts"}),
+}
+
+# Old names kept as views, built after the marts, while code outside the SQL layers still reads
+# them (transforms/peers.py force_areas); no model may read them. Drop this one once peers.py
+# reads intermediate.int_police__street_crimes_placed.
+LEGACY_ALIASES: dict[str, str] = {
+    "staging.stg_police__street_crimes": "intermediate.int_police__street_crimes_placed",
+}
+
+_REFERENCE = re.compile(r"\b(raw|audit|staging|reference|intermediate|marts)\.(\w+)", re.IGNORECASE)
+
+
+def references(sql: str) -> set[tuple[str, str]]:
+    """Every `schema.table` a model's SQL names (comments ignored), lower-cased."""
+    code = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+    return {(schema.lower(), table.lower()) for schema, table in _REFERENCE.findall(code)}
+
+
+def model_paths(layer: str) -> list[Path]:
+    """The SQL models of one layer, sorted by file name."""
+    return sorted((TRANSFORMS_DIR / layer).glob("*.sql"))
+
 
 def _render(path: Path, params: dict[str, str]) -> str:
     text = path.read_text(encoding="utf-8")
@@ -25,11 +63,12 @@ def _render(path: Path, params: dict[str, str]) -> str:
     return text
 
 
-def _ordered(paths: list[Path], schema: str) -> list[Path]:
+def build_order(paths: list[Path], schema: str) -> list[Path]:
     """Topological order by references to other models of the same schema."""
     names = {p.stem: p for p in paths}
     deps = {
-        stem: {ref for ref in re.findall(rf"\b{schema}\.(\w+)", path.read_text(encoding="utf-8")) if ref in names and ref != stem}
+        stem: {table for ref_schema, table in references(path.read_text(encoding="utf-8"))
+               if ref_schema == schema and table in names and table != stem}
         for stem, path in names.items()
     }
     ordered: list[Path] = []
@@ -50,21 +89,24 @@ def _ordered(paths: list[Path], schema: str) -> list[Path]:
     return ordered
 
 
-def build_models(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, object]:
-    """Create or replace every staging view, the placements and every marts table."""
-    params = {"area_code": area_code}
-    staging = sorted((TRANSFORMS_DIR / "staging").glob("*.sql"))
-    reference_first = [p for p in staging if p.stem.startswith("stg_reference__")]
-    others = [p for p in staging if p not in reference_first]
+def _build_layer(con: duckdb.DuckDBPyConnection, layer: str, kind: str, params: dict[str, str]) -> list[str]:
     built: list[str] = []
-    for path in _ordered(reference_first, "staging"):
-        con.execute(f"create or replace view staging.{path.stem} as {_render(path, params)}")
-        built.append(f"staging.{path.stem}")
-    placements = build_lsoa_placements(con)
-    for path in _ordered(others, "staging"):
-        con.execute(f"create or replace view staging.{path.stem} as {_render(path, params)}")
-        built.append(f"staging.{path.stem}")
-    for path in _ordered(sorted((TRANSFORMS_DIR / "marts").glob("*.sql")), "marts"):
-        con.execute(f"create or replace table marts.{path.stem} as {_render(path, params)}")
-        built.append(f"marts.{path.stem}")
+    for path in build_order(model_paths(layer), layer):
+        stored = "table" if f"{layer}.{path.stem}" in STORED_MODELS else kind
+        con.execute(f"create or replace {stored} {layer}.{path.stem} as {_render(path, params)}")
+        built.append(f"{layer}.{path.stem}")
+    return built
+
+
+def build_models(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, object]:
+    """Create or replace every staging view, the placements, every intermediate model and marts table."""
+    params = {"area_code": area_code}
+    built: list[str] = []
+    placements: dict[str, int] = {}
+    for layer, kind in SQL_LAYERS:
+        built += _build_layer(con, layer, kind, params)
+        if layer == "staging":
+            placements = build_lsoa_placements(con)
+    for alias, target in LEGACY_ALIASES.items():
+        con.execute(f"create or replace view {alias} as select * from {target}")
     return {"models": built, "placements": placements}

@@ -1,5 +1,9 @@
 """Place LSOAs of both vintages in wards and districts: builds reference.lsoa_placements.
 
+The placements sit between staging and intermediate: they read only staging views and every
+intermediate model that needs a ward or district joins them (transforms/build.py builds them
+after staging and before intermediate). They are Python because they need point-in-polygon.
+
 ONS publishes a 2011 LSOA → 2019 ward → district best-fit lookup; no CSV lookup for 2021 LSOAs was
 available. Most 2021 LSOAs kept their 2011 code. For a new 2021 code we take its polygon's
 centroid and find the 2011 LSOA polygon containing it (a split LSOA sits inside its parent), and
@@ -10,6 +14,7 @@ from the LSOA name ('Ashford 012E' → Ashford), which ONS builds from the distr
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -18,54 +23,57 @@ from warehouse.readers import point_in_geometry
 
 PLACEMENT_COLUMNS = ["lsoa_code", "lsoa_name", "lsoa_vintage", "ward_code", "ward_name", "lad_code", "lad_name", "method"]
 
+Record = dict[str, Any]
 
-def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
-    return con.execute(sql).df()
+
+def _records(con: duckdb.DuckDBPyConnection, sql: str, sort_by: str | None = None) -> list[Record]:
+    frame = con.execute(sql).df()
+    if sort_by is not None:
+        frame = frame.sort_values(sort_by)
+    return [{str(key): value for key, value in row.items()} for row in frame.to_dict("records")]
 
 
 def build_lsoa_placements(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """(Re)build reference.lsoa_placements; returns how many LSOAs each method placed."""
-    lookup = _frame(con, "select * from staging.stg_reference__lsoa11_lookups")
-    rows = [
-        {"lsoa_code": r.lsoa_code, "lsoa_name": r.lsoa_name, "lsoa_vintage": "2011", "ward_code": r.ward_code,
-         "ward_name": r.ward_name, "lad_code": r.lad_code, "lad_name": r.lad_name, "method": "ons_lsoa11_lookup"}
-        for r in lookup.itertuples()
+    rows: list[Record] = [
+        {"lsoa_code": r["lsoa_code"], "lsoa_name": r["lsoa_name"], "lsoa_vintage": "2011", "ward_code": r["ward_code"],
+         "ward_name": r["ward_name"], "lad_code": r["lad_code"], "lad_name": r["lad_name"], "method": "ons_lsoa11_lookup"}
+        for r in _records(con, "select * from staging.stg_reference__lsoa11_lookups")
     ]
     known = {r["lsoa_code"] for r in rows}
     by_code = {r["lsoa_code"]: r for r in rows}
-    polygons = _frame(con, "select lsoa_code, geometry from staging.stg_reference__lsoa11_boundaries")
-    shapes = [(r.lsoa_code, json.loads(r.geometry)) for r in polygons.itertuples()]
-    new21 = _frame(con, "select * from staging.stg_reference__lsoa21_boundaries")
-    for r in new21.itertuples():
-        if r.lsoa_code in known:
+    polygons = _records(con, "select lsoa_code, geometry from staging.stg_reference__lsoa11_boundaries")
+    shapes = [(r["lsoa_code"], json.loads(r["geometry"])) for r in polygons]
+    for r in _records(con, "select * from staging.stg_reference__lsoa21_boundaries"):
+        if r["lsoa_code"] in known:
             continue
-        parent = next((code for code, shape in shapes if point_in_geometry(r.centroid_lon, r.centroid_lat, shape)), None)
+        parent = next((code for code, shape in shapes if point_in_geometry(r["centroid_lon"], r["centroid_lat"], shape)), None)
         base = by_code.get(parent) if parent else None
         rows.append({
-            "lsoa_code": r.lsoa_code, "lsoa_name": r.lsoa_name, "lsoa_vintage": "2021",
+            "lsoa_code": r["lsoa_code"], "lsoa_name": r["lsoa_name"], "lsoa_vintage": "2021",
             "ward_code": base["ward_code"] if base else None, "ward_name": base["ward_name"] if base else None,
-            "lad_code": r.lad_code, "lad_name": base["lad_name"] if base else None,
+            "lad_code": r["lad_code"], "lad_name": base["lad_name"] if base else None,
             "method": "lsoa21_centroid_in_lsoa11" if base else "lsoa21_boundary_district_only",
         })
-        known.add(r.lsoa_code)
-    districts = _frame(con, "select lad_code, lad_name, is_current from staging.stg_reference__districts")
+        known.add(r["lsoa_code"])
+    districts = _records(con, "select lad_code, lad_name, is_current from staging.stg_reference__districts", "is_current")
     by_name: dict[str, str] = {}
-    for r in districts.sort_values("is_current").itertuples():
-        by_name[str(r.lad_name).lower()] = r.lad_code  # current codes win (sorted last)
+    for r in districts:
+        by_name[str(r["lad_name"]).lower()] = r["lad_code"]  # current codes win (sorted last)
     names = {r["lad_code"]: r["lad_name"] for r in rows if r["lad_name"]}
-    names.update({r.lad_code: r.lad_name for r in districts.itertuples()})
-    observed = _frame(con, "select distinct lsoa_code, lsoa_name from raw.police_street "
-                           "where lsoa_code is not null and lsoa_name is not null")
-    for r in observed.itertuples():
-        if r.lsoa_code in known:
+    names.update({r["lad_code"]: r["lad_name"] for r in districts})
+    observed = _records(con, "select distinct lsoa_code, lsoa_name from staging.stg_police__street_records "
+                             "where lsoa_code is not null and lsoa_name is not null")
+    for r in observed:
+        if r["lsoa_code"] in known:
             continue
-        district = str(r.lsoa_name).rsplit(" ", 1)[0].lower()
+        district = str(r["lsoa_name"]).rsplit(" ", 1)[0].lower()
         lad = by_name.get(district)
         if lad is None:
             continue
-        rows.append({"lsoa_code": r.lsoa_code, "lsoa_name": r.lsoa_name, "lsoa_vintage": "2021", "ward_code": None,
+        rows.append({"lsoa_code": r["lsoa_code"], "lsoa_name": r["lsoa_name"], "lsoa_vintage": "2021", "ward_code": None,
                      "ward_name": None, "lad_code": lad, "lad_name": names.get(lad), "method": "lsoa_name_district"})
-        known.add(r.lsoa_code)
+        known.add(r["lsoa_code"])
     for row in rows:
         if not row["lad_name"]:
             row["lad_name"] = names.get(row["lad_code"])
@@ -76,4 +84,4 @@ def build_lsoa_placements(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     con.execute("comment on table reference.lsoa_placements is 'Every known LSOA (2011 and 2021 codes) placed in a "
                 "2019 ward and district; method says how (ONS lookup, 2021 centroid in a 2011 LSOA, or district from the LSOA name).'")
     counts = con.execute("select method, count(*) from reference.lsoa_placements group by all").fetchall()
-    return dict(counts)
+    return {str(method): int(count) for method, count in counts}

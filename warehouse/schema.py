@@ -78,7 +78,7 @@ COMMENTS = {
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, catalogue: SourceCatalogue) -> None:
     """Create schemas, audit tables and one raw table per declared source (idempotent)."""
-    for schema in ("raw", "staging", "reference", "marts", "audit"):
+    for schema in ("raw", "staging", "reference", "intermediate", "marts", "audit"):
         con.execute(f"create schema if not exists {schema}")
     for statement in AUDIT_DDL:
         con.execute(statement)

@@ -95,7 +95,7 @@ def test_revised_file_supersedes_the_old_rows_in_staging_and_keeps_both_in_raw(b
     assert outcome.status == "loaded" and outcome.superseded
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         raw_rows = con.execute("select count(*) from raw.police_street").fetchone()[0]
-        staged = con.execute("select count(*) from staging.stg_police__street_crimes where month = date '2022-03-01'").fetchone()[0]
+        staged = con.execute("select count(*) from staging.stg_police__street_records where month = date '2022-03-01'").fetchone()[0]
         superseded = con.execute("select superseded_file_ids from audit.files where file_id = ?", [outcome.file_id]).fetchone()[0]
     assert raw_rows == 17310 + 100
     assert staged == 100
@@ -117,7 +117,7 @@ def test_each_force_keeps_its_own_month_and_a_revision_replaces_only_its_own(bas
     second = ingest_paths(settings, [revised], today=TODAY)
     assert second.outcomes[0].superseded == [first.outcomes[0].file_id]
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        staged = dict(con.execute("""select falls_within, count(*) from staging.stg_police__street_crimes
+        staged = dict(con.execute("""select falls_within, count(*) from staging.stg_police__street_records
                                      where month = date '2022-03-01' group by all""").fetchall())
     assert staged == {"Kent Police": 17310, "Essex Police": 20}
 

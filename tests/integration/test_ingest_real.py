@@ -63,10 +63,10 @@ def test_rows_are_placed_in_maidstone_through_both_lsoa_vintages(ingested):
             expected = independent_counts(month)
             got = con.execute("""
                 select count(*), count(*) filter (where is_asb)
-                from staging.stg_police__street_crimes_in_area where strftime(month, '%Y-%m') = ?""", [month]).fetchone()
+                from intermediate.int_police__street_crimes_in_area where strftime(month, '%Y-%m') = ?""", [month]).fetchone()
             assert got == (expected["maidstone"], expected["maidstone_asb"])
         new_codes = con.execute("""
-            select count(distinct lsoa_code) from staging.stg_police__street_crimes
+            select count(distinct lsoa_code) from intermediate.int_police__street_crimes_placed
             where placement_method = 'lsoa21_centroid_in_lsoa11' and lad_code = 'E07000110' and ward_code is not null""").fetchone()[0]
     assert new_codes >= 5  # the new 2021 Maidstone LSOAs (E01034990-9) that appear in Feb 2025
 
@@ -75,7 +75,7 @@ def test_every_maidstone_2011_lsoa_has_a_2019_ward(ingested):
     path, _ = ingested
     with duckdb.connect(str(path), read_only=True) as con:
         wards = con.execute("""select count(distinct ward_code), count(*) filter (where ward_code is null)
-                               from staging.stg_police__street_crimes_in_area where month = date '2022-01-01'""").fetchone()
+                               from intermediate.int_police__street_crimes_in_area where month = date '2022-01-01'""").fetchone()
     assert wards == (26, 0)
 
 

@@ -33,7 +33,7 @@ def test_no_raw_person_key_in_any_table(demo_warehouse):
         con.execute("create temp table raw_keys as select unnest(?::varchar[]) as key", [sorted(keys)])
         columns = con.execute("""
             select schema_name, table_name, column_name from duckdb_columns()
-            where data_type = 'VARCHAR' and schema_name in ('raw', 'staging', 'reference', 'marts', 'audit')
+            where data_type = 'VARCHAR' and schema_name in ('raw', 'staging', 'reference', 'intermediate', 'marts', 'audit')
               and database_name = current_database()""").fetchall()
         assert len(columns) > 100
         leaks = []

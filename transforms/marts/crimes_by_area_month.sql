@@ -1,7 +1,7 @@
 -- Grain: one row per area (district or ward) x month, police.uk street-level crime and ASB counts.
 -- Every district seen in the force's files; wards where the LSOA could be placed. Zero-filled for loaded months.
 with crimes as (
-    select * from staging.stg_police__street_crimes where lad_code is not null
+    select * from intermediate.int_police__street_crimes_placed where lad_code is not null
 ),
 
 months as (
@@ -9,11 +9,7 @@ months as (
 ),
 
 areas as (
-    select distinct lad_code as area_code, 'district' as area_type, lad_code as district_code from crimes
-    union all
-    select wards.ward_code, 'ward', wards.lad_code
-    from staging.stg_reference__wards as wards
-    where wards.lad_code in (select lad_code from crimes)
+    select area_code, area_type, district_code from intermediate.int_areas where in_street_crimes
 ),
 
 counted as (

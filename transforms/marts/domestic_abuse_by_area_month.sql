@@ -1,21 +1,15 @@
 -- Grain: one row per area (the CSP district and its wards) x month: DA incidents, repeats, NFA, BME,
 -- MARAC cases and DA-linked A&E attendances. Zero-filled for months each source delivered.
 with incidents as (
-    select incidents.*, placements.ward_code
-    from staging.stg_police__da_incidents as incidents
-    left join reference.lsoa_placements as placements on incidents.lsoa_code = placements.lsoa_code
+    select * from intermediate.int_police__da_incidents_placed
 ),
 
 attendances as (
-    select attendances.*, placements.ward_code
-    from staging.stg_health__ae_attendances as attendances
-    left join reference.lsoa_placements as placements on attendances.lsoa_code = placements.lsoa_code
+    select * from intermediate.int_health__ae_attendances_placed
 ),
 
 areas as (
-    select '{{ area_code }}' as area_code, 'district' as area_type
-    union all
-    select ward_code, 'ward' from staging.stg_reference__wards where lad_code = '{{ area_code }}'
+    select area_code, area_type from intermediate.int_areas where is_csp_area
 ),
 
 incident_counts as (

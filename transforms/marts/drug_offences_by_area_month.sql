@@ -1,14 +1,10 @@
 -- Grain: one row per area (CSP district and wards) x month: drug offences by Home Office group.
 with offences as (
-    select offences.*, placements.ward_code
-    from staging.stg_police__drug_offences as offences
-    left join reference.lsoa_placements as placements on offences.lsoa_code = placements.lsoa_code
+    select * from intermediate.int_police__drug_offences_placed
 ),
 
 areas as (
-    select '{{ area_code }}' as area_code, 'district' as area_type
-    union all
-    select ward_code, 'ward' from staging.stg_reference__wards where lad_code = '{{ area_code }}'
+    select area_code, area_type from intermediate.int_areas where is_csp_area
 ),
 
 counted as (

@@ -1,9 +1,7 @@
 -- Grain: one row per area x month: CGL treatment and needle exchange (CSP district), needle finds
 -- (district and wards). Null = that source sent no file for the month.
 with areas as (
-    select '{{ area_code }}' as area_code, 'district' as area_type
-    union all
-    select ward_code, 'ward' from staging.stg_reference__wards where lad_code = '{{ area_code }}'
+    select area_code, area_type from intermediate.int_areas where is_csp_area
 ),
 
 months as (

@@ -1,5 +1,5 @@
 -- Grain: one row per domestic-abuse flagged incident or crime (latest file per month).
--- Victim keys are already pseudonymised; is_repeat_victim = same victim in the 365 days before.
+-- Victim keys are already pseudonymised; repeat-victim flags are added in intermediate.
 with source as (
     select raw_rows.*
     from raw.police_da_incidents as raw_rows
@@ -27,17 +27,6 @@ typed as (
         _file_id,
         _row_number,
     from source
-),
-
-repeats_flagged as (
-    select
-        *,
-        count(*) over (
-            partition by victim_key
-            order by incident_date
-            range between interval 365 days preceding and interval 1 day preceding
-        ) > 0 as is_repeat_victim,
-    from typed
 )
 
-select * from repeats_flagged
+select * from typed

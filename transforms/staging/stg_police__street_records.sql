@@ -1,5 +1,5 @@
--- Grain: one row per police.uk street-level crime or ASB incident, latest file per month only.
--- Typed, with district and ward placed through reference.lsoa_placements (2011 and 2021 LSOAs).
+-- Grain: one row per police.uk street-level record (a crime or an ASB incident), latest file per month only.
+-- Typed and tidied; not yet placed in a ward or district (intermediate.int_police__street_crimes_placed).
 with source as (
     select raw_rows.*
     from raw.police_street as raw_rows
@@ -26,18 +26,6 @@ typed as (
         _file_id,
         _row_number,
     from source
-),
-
-final as (
-    select
-        typed.*,
-        placements.lad_code,
-        placements.ward_code,
-        placements.lsoa_vintage,
-        coalesce(placements.method, case when typed.lsoa_code is null then 'no_location' else 'unplaced' end) as placement_method,
-    from typed
-    left join reference.lsoa_placements as placements
-        on typed.lsoa_code = placements.lsoa_code
 )
 
-select * from final
+select * from typed
