@@ -20,6 +20,8 @@ from prefect.runtime import flow_run
 
 from flows.hooks import on_failure_report
 from flows.ingest import build_sql_models, discover_files, load_files, quarantine_refused
+from reporting.artifacts import publish_artifacts
+from reporting.publish import publish_reports
 from survey.marts import build_survey_marts
 from transforms.definitions import project_definitions
 from transforms.documentation import apply_comments
@@ -80,8 +82,6 @@ def _retry_on_io(task, task_run, state) -> bool:
       timeout_seconds=1800, cache_policy=NO_CACHE)
 def publish_lead_reports(settings, period: str, plan_year: str) -> dict:
     """Report cards per priority, committee summary, data-quality page (from the published warehouse)."""
-    from reporting.publish import publish_reports
-
     return publish_reports(settings.warehouse_path, settings.reports, period, plan_year, settings.area,
                            notes_dir=settings.data_dir / "notes")
 
@@ -89,8 +89,6 @@ def publish_lead_reports(settings, period: str, plan_year: str) -> dict:
 @task(name="publish-artifacts", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def publish_prefect_artifacts(summary: dict) -> None:
     """Markdown and table artifacts on the flow run for Prefect UI users."""
-    from reporting.artifacts import publish_artifacts
-
     publish_artifacts(summary)
 
 

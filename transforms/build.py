@@ -33,13 +33,6 @@ LAYER_READS: dict[str, frozenset[str]] = {
     "marts": frozenset({"intermediate", "staging", "marts"}),
 }
 
-# Old names kept as views, built after the marts, while code outside the SQL layers still reads
-# them (transforms/peers.py force_areas); no model may read them. Drop this one once peers.py
-# reads intermediate.int_police__street_crimes_placed.
-LEGACY_ALIASES: dict[str, str] = {
-    "staging.stg_police__street_crimes": "intermediate.int_police__street_crimes_placed",
-}
-
 _REFERENCE = re.compile(r"\b(raw|audit|staging|reference|intermediate|marts)\.(\w+)", re.IGNORECASE)
 
 
@@ -107,6 +100,4 @@ def build_models(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, ob
         built += _build_layer(con, layer, kind, params)
         if layer == "staging":
             placements = build_lsoa_placements(con)
-    for alias, target in LEGACY_ALIASES.items():
-        con.execute(f"create or replace view {alias} as select * from {target}")
     return {"models": built, "placements": placements}

@@ -11,6 +11,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from expectations.sources import catalogue
+
 ROOT = Path(__file__).resolve().parents[1]
 INDICATORS_DIR = ROOT / "transforms" / "indicators"
 PLANS_DIR = ROOT / "plans"
@@ -205,8 +207,6 @@ def project_definitions() -> tuple[dict[str, IndicatorDefinition], dict[str, Rec
 
 
 def check_references(indicators, changes, plans) -> None:
-    from expectations.sources import catalogue
-
     sources = set(catalogue().sources)
     for definition in indicators.values():
         for source in definition.sources:

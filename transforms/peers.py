@@ -59,7 +59,7 @@ def force_areas(con: duckdb.DuckDBPyConnection, min_share: float) -> list[str]:
     """Districts that hold at least min_share of their force's placed police.uk rows."""
     rows = con.execute("""
         with counted as (
-            select falls_within, lad_code, count(*) as n from staging.stg_police__street_crimes
+            select falls_within, lad_code, count(*) as n from intermediate.int_police__street_crimes_placed
             where lad_code is not null group by all
         )
         select lad_code from counted

@@ -13,7 +13,6 @@ import pytest
 
 from transforms.build import (
     LAYER_READS,
-    LEGACY_ALIASES,
     SQL_LAYERS,
     STORED_MODELS,
     TRANSFORMS_DIR,
@@ -103,13 +102,6 @@ def test_placements_read_staging_only():
     source = (TRANSFORMS_DIR / "geography.py").read_text(encoding="utf-8")
     read = {ref for ref in references(source) if ref != ("reference", "lsoa_placements")}
     assert read and {schema for schema, _ in read} == {"staging"}, f"geography.py reads {sorted(read)}"
-
-
-def test_legacy_aliases_point_at_models():
-    for alias, target in LEGACY_ALIASES.items():
-        schema, table = target.split(".")
-        assert (schema, table) in MODEL_NAMES, f"{alias} points at {target}, which no model builds"
-        assert tuple(alias.split(".")) not in MODEL_NAMES, f"{alias} would replace a model"
 
 
 def test_references_ignore_comments_and_case():
