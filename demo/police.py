@@ -96,17 +96,12 @@ def gen_police_street(inbox: Path, geo: _Geo, seed: int, summary: _Summary):
         located.sort()
         noloc.sort()
         rows, drugs = [], []
-        seq = 0
-        for lname, _sk, name, out, lon, lat, loc, code in located:
-            seq += 1
-            cid = "" if name == "Anti-social behaviour" else hashlib.sha256(
-                f"smp-demo|{seed}|{mkey}|{seq:05d}".encode()).hexdigest()
-            rows.append([cid, mkey, "Kent Police", "Kent Police", lon, lat, loc, code, lname,
-                         name, out, ""])
-            if name == "Drugs":
-                drugs.append(code)
-        for _sk, name, out, lon, lat, loc, code, lname in noloc:
-            seq += 1
+        # Located rows first (sorted by LSOA name), then rows without a location, as police.uk does.
+        ordered = [(lname, name, out, lon, lat, loc, code)
+                   for lname, _sk, name, out, lon, lat, loc, code in located]
+        ordered += [(lname, name, out, lon, lat, loc, code)
+                    for _sk, name, out, lon, lat, loc, code, lname in noloc]
+        for seq, (lname, name, out, lon, lat, loc, code) in enumerate(ordered, start=1):
             cid = "" if name == "Anti-social behaviour" else hashlib.sha256(
                 f"smp-demo|{seed}|{mkey}|{seq:05d}".encode()).hexdigest()
             rows.append([cid, mkey, "Kent Police", "Kent Police", lon, lat, loc, code, lname,
