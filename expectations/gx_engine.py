@@ -247,6 +247,8 @@ def issues_from_groups(meta: dict, kind: str, groups: list[tuple[str, list[int],
                             message=message))
     hidden = distinct_values - MAX_VALUES_PER_RULE
     if hidden > 0:
-        issues.append(Issue(rule=meta.get("rule", kind), column=meta.get("header"), count=hidden,
-                            message=f"... and {hidden:,} more distinct values break this rule"))
+        rule, header = meta.get("rule", kind), meta.get("header", meta.get("column"))
+        about = f" of {header}" if header else (f" of {' + '.join(meta['columns'])}" if meta.get("columns") else "")
+        issues.append(Issue(rule=rule, column=header, count=hidden,
+                            message=f"... and {hidden:,} more distinct values{about} break the same rule ({rule})"))
     return issues
