@@ -63,7 +63,8 @@ def ingest_files(con: duckdb.DuckDBPyConnection, settings: Settings, files: list
     known = ingestor.loaded_hashes(con)
     # Reference files first: the area check of the others reads the ONS lookups they bring.
     first = [path for path in files if _reference_by_name(path, source)]
-    for batch in (first, [path for path in files if path not in set(first)]):
+    taken = set(first)
+    for batch in (first, [path for path in files if path not in taken]):
         if batch:
             ingestor.areas = load_area_lookup(con)
             _ingest_batch(con, settings, ingestor, run, batch, source, known)
