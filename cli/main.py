@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -38,13 +39,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     settings = load_settings(area=args.area)
     paths = [str(Path(p).resolve()) for p in args.paths] or None
-    result = ingest_flow(paths=paths, source=args.source, area=settings.area)
+    result = ingest_flow(paths=paths, source=args.source, area=settings.area, period=args.period)
     _print_report(result["outcomes"])
-    refused = sum(1 for line in result["outcomes"] if line.startswith("REFUSED"))
+    refused, failed = result["refused"], result["failed"]
     print(f"\nWarehouse: {settings.warehouse_path}")
     if refused:
         print(f"{refused} file(s) refused and kept in {settings.quarantine} with a report (.errors.html / .errors.json).")
-    return 0
+    if failed:
+        print(f"{failed} file(s) could not be loaded because of a system error; they stay where they are and are retried.")
+    # Exit 1 when anything was refused or failed (the other files were loaded): scripts must see it.
+    return 1 if refused or failed else 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -52,7 +56,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from warehouse.pipeline import validate_files  # lazy: as above
 
     settings = load_settings()
-    report = validate_files(settings, discover([Path(p) for p in args.paths]), source=args.source)
+    report = validate_files(settings, discover([Path(p) for p in args.paths]), source=args.source, period=args.period)
     _print_report([o.line() for o in report.outcomes])
     for outcome in report.refused:
         for sentence in outcome.verdict.sentences()[1:]:
@@ -203,19 +207,31 @@ def print_indicator_table(settings: Settings, plan_year: str, priority_id: str) 
         print(f"  {label[:62]:<62} {end:%b %Y}:>12 {shown:>9} {before:>9} {change:>8}  {aim:<8} {status}".replace(":>12", ""))
 
 
+PERIOD_HELP = ("YYYY-MM the files' rows are for, when their names do not say it (overrides the period a name "
+               "claims; every row must still fall in it)")
+
+
+def _month(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a month: give it as YYYY-MM, e.g. 2018-02")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="csp", description="Community Safety Partnership indicator pipeline")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ingest = sub.add_parser("ingest", help="check and load files or folders into the warehouse")
+    ingest = sub.add_parser("ingest", help="check and load files or folders into the warehouse (exit 1 if any is refused)")
     ingest.add_argument("paths", nargs="*", help="files or folders (default: $CSP_DATA/inbox)")
     ingest.add_argument("--source", help="source name, when it cannot be recognised from the header")
     ingest.add_argument("--area", help="district code of the CSP (default $CSP_AREA or E07000110)")
+    ingest.add_argument("--period", type=_month, help=PERIOD_HELP)
     ingest.set_defaults(func=cmd_ingest)
 
-    validate = sub.add_parser("validate", help="check files only: same messages, nothing loaded")
+    validate = sub.add_parser("validate", help="check files only: same messages, nothing loaded (exit 1 if refused)")
     validate.add_argument("paths", nargs="+")
     validate.add_argument("--source")
+    validate.add_argument("--period", type=_month, help=PERIOD_HELP)
     validate.set_defaults(func=cmd_validate)
 
     demo = sub.add_parser("demo", help="generate the demo inbox (Maidstone, March 2018) and run the monthly flow")

@@ -33,6 +33,20 @@ def _rules(column) -> str:
     return "; ".join(parts)
 
 
+def area_words(spec: SourceSpec) -> str:
+    """What the area check of a source holds a file to (expectations/area.py)."""
+    if spec.family == "reference":
+        return "not checked (a national lookup, or boundaries for a district)" if spec.area is None else (
+            f"every `{spec.area.code_column}` must lie in the police force area (`forces` in sources.yml)")
+    if spec.area is None:
+        return ("rows carry no area, so the partner's extract is trusted to be this CSP's; a district code or "
+                "district name in the file name must be this CSP's")
+    where = "this CSP's district" if spec.area.scope == "csp" else "the police force area named in `Falls within`"
+    allowed = (f"up to {spec.area.tolerance:.0%} of a file's rows may lie outside (cross-border rows)"
+               if spec.area.tolerance else "no row may lie outside")
+    return f"every `{spec.area.code_column}` must lie in {where} (ONS lookups); {allowed}"
+
+
 def source_section(spec: SourceSpec) -> str:
     lines = [f"## `{spec.name}` — {spec.title}", "",
              f"- Publisher: {spec.publisher}", f"- Family: {spec.family}; format: {spec.format}; files like `{spec.file_pattern}`",
@@ -40,6 +54,7 @@ def source_section(spec: SourceSpec) -> str:
     if spec.period:
         lines.append(f"- Period: column `{spec.period.column}` at {spec.period.grain} grain"
                      + (" ; the file name must claim the period and every row must fall in it" if spec.period.filename_regex else ""))
+    lines.append("- Area: " + area_words(spec))
     if spec.unique:
         lines.append(f"- Unique within a file: {', '.join(f'`{k}`' for k in spec.unique)}")
     engine = "Great Expectations" if spec.validation == "great_expectations" else "the same suite compiled to SQL, run in DuckDB"

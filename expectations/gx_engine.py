@@ -118,8 +118,12 @@ class ParsedRows(Protocol):
     frame: pd.DataFrame | None
 
 
-def validate_batch(files: list[ParsedRows], today: date | None = None) -> list[FileCheck]:
-    """Validate parsed files of ONE source together; one FileCheck per file, in order."""
+def validate_batch(files: list[ParsedRows], today: date | None = None,
+                   claims: list[str | None] | None = None) -> list[FileCheck]:
+    """Validate parsed files of ONE source together; one FileCheck per file, in order.
+
+    claims: the period each file claims (default: what its file name says).
+    """
     if not files:
         return []
     spec = files[0].source
@@ -127,7 +131,7 @@ def validate_batch(files: list[ParsedRows], today: date | None = None) -> list[F
     today = today or date.today()
     grain = spec.period.grain if spec.period else "month"
     current = period_index(today.strftime("%Y-%m"), grain)
-    claims = [spec.claimed_period(f.path.name) for f in files]
+    claims = claims if claims is not None else [spec.claimed_period(f.path.name) for f in files]
     frames = []
     row_numbers: list[pd.Index] = []
     for number, (parsed, claim) in enumerate(zip(files, claims)):
@@ -243,6 +247,8 @@ def issues_from_groups(meta: dict, kind: str, groups: list[tuple[str, list[int],
                             message=message))
     hidden = distinct_values - MAX_VALUES_PER_RULE
     if hidden > 0:
-        issues.append(Issue(rule=meta.get("rule", kind), column=meta.get("header"), count=hidden,
-                            message=f"... and {hidden:,} more distinct values break this rule"))
+        rule, header = meta.get("rule", kind), meta.get("header", meta.get("column"))
+        about = f" of {header}" if header else (f" of {' + '.join(meta['columns'])}" if meta.get("columns") else "")
+        issues.append(Issue(rule=rule, column=header, count=hidden,
+                            message=f"... and {hidden:,} more distinct values{about} break the same rule ({rule})"))
     return issues

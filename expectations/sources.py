@@ -65,9 +65,28 @@ class PeriodSpec(_Strict):
 
 
 class AreaSpec(_Strict):
+    """The columns that place a row in an area, and whose area a file's rows must be in.
+
+    scope `csp`: every row's area must lie in the CSP's district; `force`: in the police force area
+    (of the force the row's `force` column names, else of the CSP's force). `tolerance` is the share
+    of a file's rows that may lie outside (legitimate cross-border rows); more than that refuses the file.
+    """
+
     lsoa_code: str | None = None
     lsoa_name: str | None = None
     ward_code: str | None = None
+    district_code: str | None = None
+    force: str | None = None
+    scope: Literal["csp", "force"] = "csp"
+    tolerance: float = Field(default=0.0, ge=0.0, lt=1.0)
+
+    @property
+    def code_column(self) -> str | None:
+        """The column whose code places a row (LSOA, else ward, else district)."""
+        return self.lsoa_code or self.ward_code or self.district_code
+
+    def columns(self) -> list[str]:
+        return [c for c in (self.lsoa_code, self.lsoa_name, self.ward_code, self.district_code, self.force) if c]
 
 
 class SourceSpec(_Strict):
@@ -108,9 +127,11 @@ class SourceSpec(_Strict):
         if self.period and self.period.column not in names:
             raise ValueError(f"{self.name}: period column '{self.period.column}' is not a column")
         if self.area:
-            for value in self.area.model_dump().values():
-                if value and value not in names:
+            for value in self.area.columns():
+                if value not in names:
                     raise ValueError(f"{self.name}: area column '{value}' is not a column")
+            if self.area.code_column is None:
+                raise ValueError(f"{self.name}: area needs an lsoa_code, ward_code or district_code column")
         return self
 
     def column(self, name: str) -> ColumnSpec:
@@ -145,7 +166,13 @@ class SourceSpec(_Strict):
 
 class SourceCatalogue(_Strict):
     version: Literal[1]
+    # Police force areas as districts, by the force name police.uk writes in `Falls within`.
+    forces: dict[str, tuple[str, ...]] = {}
     sources: dict[str, SourceSpec]
+
+    def force_of(self, district: str) -> str | None:
+        """The force whose area holds this district, if declared."""
+        return next((force for force, districts in self.forces.items() if district in districts), None)
 
     @model_validator(mode="after")
     def _named(self) -> SourceCatalogue:

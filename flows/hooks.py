@@ -163,7 +163,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"- **Failed tasks:** {tasks}",
         f"- **Parameters:** `{json.dumps(report['parameters'], default=str)}`",
         "",
-        "The published warehouse was not changed by this run (it is replaced only when every stage succeeds).",
+        "A run publishes the warehouse once, at its end: if it stopped before that, the published warehouse is",
+        "the previous one, unchanged; if only some stages failed, the rest was published and",
+        "audit.pipeline_runs.failed_stages names the failed ones (the month's previous reports stay in place).",
         "Fix the cause, then re-run the month:",
         "",
         "    prefect deployment run csp-monthly/csp-rerun --param period=YYYY-MM",
@@ -184,6 +186,22 @@ def write_failure_report(report: dict[str, Any], reports_dir: Path | None = None
     md_path.write_text(render_markdown(report), encoding="utf-8")
     json_path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     return md_path, json_path
+
+
+def write_killed_run_report(run_id: str, period: str, started_at: datetime, found_by: str,
+                            reports_dir: Path | None = None) -> Path:
+    """The failure report of a run killed while writing its reports, written by the next run that found it."""
+    report: dict[str, Any] = {
+        "flow_name": "csp-monthly", "flow_run_id": run_id, "flow_run_name": None, "deployment_id": None,
+        "parameters": {}, "period": period, "state_type": "CRASHED", "state_name": "Killed",
+        "state_message": (f"the run was killed while writing the reports of {period} (its report folder was "
+                          f"last written at {started_at:%Y-%m-%d %H:%M:%S}); run {found_by} found the folder, "
+                          "recorded the run as failed in audit.pipeline_runs and removed the folder"),
+        "exception": None, "traceback": None, "failed_tasks": ["publish-reports"],
+        "reported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    md_path, _ = write_failure_report(report, reports_dir)
+    return md_path
 
 
 def notify(report: dict[str, Any], md_path: Path, block_name: str | None = None) -> bool:
@@ -225,4 +243,5 @@ def on_failure_report(flow: Any, flow_run: Any, state: Any) -> None:
     notify(report, md_path)
 
 
-__all__ = ["build_failure_report", "failed_task_names", "notify", "on_failure_report", "write_failure_report"]
+__all__ = ["build_failure_report", "failed_task_names", "notify", "on_failure_report", "write_failure_report",
+           "write_killed_run_report"]

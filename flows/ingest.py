@@ -16,11 +16,11 @@ from warehouse.pipeline import IngestRun, apply_quarantine, ingest_files, wareho
 
 
 def ingest_paths(settings: Settings, paths: list[Path] | None = None, source: str | None = None,
-                 today: date | None = None, run_id: str | None = None) -> IngestReport:
+                 today: date | None = None, run_id: str | None = None, period: str | None = None) -> IngestReport:
     """Whole ingest without Prefect: discover, load, build models, publish, quarantine."""
     files = discover(paths or [settings.inbox])
     with warehouse_for_writing(settings) as con:
-        run = ingest_files(con, settings, files, source=source, run_id=run_id, today=today)
+        run = ingest_files(con, settings, files, source=source, run_id=run_id, today=today, period=period)
         build_models(con, settings.area)
     apply_quarantine(settings, run)
     return run.report
@@ -33,9 +33,9 @@ def discover_files(paths: list[str]) -> list[Path]:
 
 
 @task(name="load-files", cache_policy=NO_CACHE)
-def load_files(con, settings, files: list[Path], source: str | None, run_id: str) -> IngestRun:
+def load_files(con, settings, files: list[Path], source: str | None, run_id: str, period: str | None = None) -> IngestRun:
     """Register, check and load each file in its own transaction."""
-    return ingest_files(con, settings, files, source=source, run_id=run_id)
+    return ingest_files(con, settings, files, source=source, run_id=run_id, period=period)
 
 
 @task(name="build-models", cache_policy=NO_CACHE)
@@ -52,7 +52,8 @@ def quarantine_refused(settings, run: IngestRun) -> int:
 
 
 @flow(name="csp-ingest", log_prints=False)
-def ingest_flow(paths: list[str] | None = None, source: str | None = None, area: str | None = None) -> dict:
+def ingest_flow(paths: list[str] | None = None, source: str | None = None, area: str | None = None,
+                period: str | None = None) -> dict:
     """Ingest files into raw, rebuild staging, publish the warehouse atomically."""
     logger = get_run_logger()
     settings = load_settings(area=area)
@@ -61,9 +62,10 @@ def ingest_flow(paths: list[str] | None = None, source: str | None = None, area:
     logger.info("%d files to check", len(files))
     run_id = str(flow_run.get_id() or "local")
     with warehouse_for_writing(settings) as con:
-        run = load_files(con, settings, files, source, run_id)
+        run = load_files(con, settings, files, source, run_id, period)
         build_sql_models(con, settings.area)
     quarantine_refused(settings, run)
     for outcome in run.report.outcomes:
         (logger.warning if outcome.status == "quarantined" else logger.info)(outcome.line())
-    return {"summary": run.report.summary(), "outcomes": [o.line() for o in run.report.outcomes]}
+    return {"summary": run.report.summary(), "outcomes": [o.line() for o in run.report.outcomes],
+            "refused": len(run.report.refused), "failed": sum(1 for o in run.report.outcomes if o.status == "failed")}

@@ -1,12 +1,15 @@
 """Prefect flow: the monthly run, stage by stage.
 
-discover → ingest (one transaction per file; a failing source does not stop the others) → SQL
-models → survey weighting → indicators → SPC → peers → record the run → PUBLISH (atomic replace) →
-quarantine refused files → reports and Prefect artifacts. Everything before publication happens in
-a side copy of the warehouse, so a run killed in any stage leaves the previous good warehouse
-published and the next run starts cleanly. A stage that fails after ingest is listed in
-audit.pipeline_runs.failed_stages and in the flow's final (failed) state; its tables are dropped
-rather than left stale.
+clean what killed runs left → discover → ingest (one transaction per file; a failing source does not
+stop the others) → SQL models → survey weighting → indicators → SPC → peers → record the run →
+reports (from the side copy) and Prefect artifacts → the run's final state → PUBLISH (atomic replace)
+→ quarantine refused files. Everything happens in a side copy of the warehouse under the writer's
+lock, so a run killed in any stage leaves the previous good warehouse published, and a run is
+recorded `completed` only once its reports and artifacts are published. A stage that fails after
+ingest (reports included) is listed in audit.pipeline_runs.failed_stages and in the flow's final
+(failed) state; its tables are dropped rather than left stale. A run killed while writing reports
+leaves `reports/.<period>.building-<run id>.*`: the next run records that run as failed, writes its
+failure report and removes the folder.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from flows.hooks import on_failure_report
+from flows.hooks import on_failure_report, write_killed_run_report
 from flows.ingest import build_sql_models, discover_files, load_files, quarantine_refused
 from reporting.artifacts import publish_artifacts
 from reporting.publish import publish_reports
+from reporting.stale_builds import clean_stale_builds
 from survey.marts import build_survey_marts
 from transforms.definitions import project_definitions
 from transforms.documentation import apply_comments
@@ -30,7 +34,7 @@ from transforms.peers import build_peers
 from transforms.spc_mart import build_spc
 from warehouse.config import load_settings
 from warehouse.pipeline import warehouse_for_writing
-from warehouse.runs import latest_common_period, record_run
+from warehouse.runs import finish_run, latest_common_period, record_run
 
 STAGE_TABLES = {
     "survey": ["marts.survey_estimates", "marts.survey_differences", "marts.survey_wave_changes"],
@@ -80,23 +84,16 @@ def _retry_on_io(task, task_run, state) -> bool:
 
 @task(name="publish-reports", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_on_io,
       timeout_seconds=1800, cache_policy=NO_CACHE)
-def publish_lead_reports(settings, period: str, plan_year: str) -> dict:
-    """Report cards per priority, committee summary, data-quality page (from the published warehouse)."""
+def publish_lead_reports(con, settings, period: str, plan_year: str, run_id: str) -> dict:
+    """Report cards per priority, committee summary, data-quality page (from the warehouse this run publishes)."""
     return publish_reports(settings.warehouse_path, settings.reports, period, plan_year, settings.area,
-                           notes_dir=settings.data_dir / "notes")
+                           notes_dir=settings.data_dir / "notes", con=con, run_id=run_id)
 
 
 @task(name="publish-artifacts", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def publish_prefect_artifacts(summary: dict) -> None:
     """Markdown and table artifacts on the flow run for Prefect UI users."""
     publish_artifacts(summary)
-
-
-def mark_run(settings, run_id: str, failed: list[str]) -> None:
-    """A stage failed after publication: say so in the published audit row (a small second publication)."""
-    with warehouse_for_writing(settings) as con:
-        con.execute("update audit.pipeline_runs set state = 'completed_with_failures', failed_stages = ?, ended_at = now() "
-                    "where run_id = ?", [failed, run_id])
 
 
 def resolve_period(con, period: str | None, plan_year: str) -> str | None:
@@ -140,6 +137,9 @@ def monthly_flow(period: str | None = "latest", plan_year: str | None = None, ar
     counts: dict[str, object] = {}
     failed: list[str] = []
     with warehouse_for_writing(settings) as con:
+        killed = clean_stale_builds(con, settings.reports, settings.area, found_by=run_id)  # under the writer's lock
+        for build in killed:
+            logger.warning("run %s was killed while writing the reports of %s; recorded as failed", build.run_id, build.period)
         run = load_files(con, settings, files, None, run_id)
         counts["ingest"] = run.report.summary()
         failed += [f"ingest:{source}" for source in run.failed_sources]
@@ -154,22 +154,23 @@ def monthly_flow(period: str | None = "latest", plan_year: str | None = None, ar
                    plan_year=plan_year, area_code=settings.area, config=settings.describe(), started_at=started,
                    state="completed_with_failures" if failed else "completed", failed_stages=failed,
                    stage_row_counts=counts)
+        summary = {"period": resolved, "plan_year": plan_year, "counts": counts, "failed_stages": failed,
+                   "outcomes": [o.line() for o in run.report.outcomes], "warehouse": str(settings.warehouse_path)}
+        if reports and resolved:
+            try:
+                summary["reports"] = publish_lead_reports(con, settings, resolved, plan_year, run_id)
+                publish_prefect_artifacts(summary)
+            except Exception as error:  # noqa: BLE001 - the data is good: publish it, and say the reports failed
+                logger.error("reports failed: %s: %s", type(error).__name__, error)
+                failed.append("reports")
+        finish_run(con, run_id, failed)  # completed only now that the reports and artifacts are published
     logger.info("published %s for period %s", settings.warehouse_path, resolved)
+    for build in killed:
+        write_killed_run_report(str(build.run_id), build.period, build.started_at, run_id, settings.reports)
     quarantine_refused(settings, run)
     for outcome in run.report.outcomes:
         if outcome.status in {"quarantined", "failed"}:
             logger.warning(outcome.line())
-    summary = {"period": resolved, "plan_year": plan_year, "counts": counts, "failed_stages": failed,
-               "outcomes": [o.line() for o in run.report.outcomes], "warehouse": str(settings.warehouse_path)}
-    if reports and resolved:
-        try:
-            summary["reports"] = publish_lead_reports(settings, resolved, plan_year)
-            publish_prefect_artifacts(summary)
-        except Exception as error:  # noqa: BLE001 - the warehouse is published; say the reports failed
-            logger.error("reports failed: %s: %s", type(error).__name__, error)
-            failed.append("reports")
-    if "reports" in failed:
-        mark_run(settings, run_id, failed)
     if failed:
         raise StagesFailed(f"stages failed: {', '.join(failed)} (warehouse published for period {resolved}; "
                            f"see audit.pipeline_runs and reports/{resolved}/)")

@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from reporting.cards import IndicatorCard
+from reporting.csv_safety import safe_cell
 from reporting.disclosure import MANIFEST_NAME
 from reporting.figures import FLAG_MISSING, Shown
 from reporting.months import short_month
@@ -91,11 +92,12 @@ def csv_rows(card: IndicatorCard, plan_year: str, period: str, area_code: str,
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:
+    """The tidy CSV; every text cell neutralised against formula injection (reporting.csv_safety)."""
     with open(path, "w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: row.get(c, "") for c in CSV_COLUMNS})
+            writer.writerow({c: safe_cell(row.get(c, "")) for c in CSV_COLUMNS})
 
 
 def write_manifest(folder: Path, entries: list[dict]) -> Path:
@@ -104,7 +106,6 @@ def write_manifest(folder: Path, entries: list[dict]) -> Path:
                                 "counts; every HTML count is in an element with class 'count'."}, indent=2),
                     encoding="utf-8")
     return path
-
 
 
 def swap_into_place(building: Path, target: Path) -> None:

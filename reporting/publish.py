@@ -55,6 +55,7 @@ from reporting.outputs import (
 )
 from reporting.snapshot import plan_info, read_snapshot, spc_source, spc_summary
 from reporting.spc_charts import render_spc_charts
+from reporting.stale_builds import building_prefix
 from reporting.survey_section import survey_priority_ids, survey_section
 
 __all__ = ["DisclosureCheckError", "publish_reports"]
@@ -76,22 +77,28 @@ def _render_charts(spc_con: duckdb.DuckDBPyConnection | None, work: Path, plan_y
 
 
 def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_year: str, area_code: str,
-                    notes_dir: Path | None = None, rules: DisclosureRules = DEFAULT_RULES) -> dict:
-    """Write every report for one month under reports_dir/<period>/; return files and priorities."""
+                    notes_dir: Path | None = None, rules: DisclosureRules = DEFAULT_RULES,
+                    con: duckdb.DuckDBPyConnection | None = None, run_id: str | None = None) -> dict:
+    """Write every report for one month under reports_dir/<period>/; return files and priorities.
+
+    con: the warehouse a run is building (read through a cursor; the run publishes it after the
+    reports), instead of opening the published one. run_id names the side folder, so the next run
+    can tell which run a folder left by a kill belonged to (reporting.stale_builds).
+    """
     started = time.perf_counter()
     month_start, month_end = parse_period(period)
     warehouse_path, reports_dir = Path(warehouse_path), Path(reports_dir)
-    if not warehouse_path.exists():
+    if con is None and not warehouse_path.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse_path}: run the monthly flow (or make demo) first")
     log.info("publishing reports: period %s, plan year %s, area %s, warehouse %s, rules %s",
              period, plan_year, area_code, warehouse_path, rules)
     warnings: list[str] = []
     timings: dict[str, float] = {}
     reports_dir.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{period}.building-", dir=reports_dir))
+    building = Path(tempfile.mkdtemp(prefix=building_prefix(period, run_id), dir=reports_dir))
     building.chmod(0o755)  # mkdtemp makes it private; reports are for sharing
     work = Path(tempfile.mkdtemp(prefix="csp-charts-"))
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    con = con.cursor() if con is not None else duckdb.connect(str(warehouse_path), read_only=True)
     spc_con = None
     try:
         snap = read_snapshot(con, plan_year, area_code, month_end)

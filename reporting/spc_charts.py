@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from reporting.charts import spc_chart
+from reporting.csv_safety import safe_frame
 from reporting.forecast import COLUMNS as FORECAST_COLUMNS
 from reporting.forecast import baseline_forecast
 from transforms.definitions import project_definitions
@@ -88,7 +89,7 @@ def render_spc_charts(
             csv_path = stem.parent / f"{stem.name}_forecast.csv"
             csv_path.parent.mkdir(parents=True, exist_ok=True)
             # Written even when empty (too few points for a baseline) so the file set is stable.
-            forecast_df[FORECAST_COLUMNS].to_csv(csv_path, index=False, float_format="%.6g",
+            safe_frame(forecast_df[FORECAST_COLUMNS]).to_csv(csv_path, index=False, float_format="%.6g",
                                                  lineterminator="\n")
             paths["forecast_csv"] = csv_path
         subtitle = f"Source: {row.data_source} · {_AIM_WORDS.get(row.aim, row.aim)} · monthly"

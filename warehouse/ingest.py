@@ -19,6 +19,13 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from expectations.area import (
+    AreaLookup,
+    area_issues,
+    claimed_area_issue,
+    frame_area_groups,
+    sql_area_groups,
+)
 from expectations.gx_engine import validate_batch
 from expectations.problems import Issue, Verdict
 from expectations.sources import SourceCatalogue, SourceSpec
@@ -143,13 +150,34 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
 class Ingestor:
     """Checks files and (when given a connection) loads them. One instance per run."""
 
-    def __init__(self, settings: Settings, catalogue: SourceCatalogue, run_id: str, today: date | None = None):
+    def __init__(self, settings: Settings, catalogue: SourceCatalogue, run_id: str, today: date | None = None,
+                 period: str | None = None):
         self.settings = settings
+        self.period = period  # --period: the period every file claims, whatever its name says
         self.catalogue = catalogue
         self.run_id = run_id
         self.today = today or date.today()
         self._sources_by_sha: dict[str, str | None] = {}
         self._scratch_con: duckdb.DuckDBPyConnection | None = None
+        self.areas = AreaLookup()  # set by the caller once the ONS lookups are loaded (warehouse.area_lookup)
+
+    def claim(self, spec: SourceSpec, file_name: str) -> str | None:
+        """The period a file claims: --period when given, else what its name says (None: no claim)."""
+        if self.period is not None and spec.period is not None:
+            return self.period if spec.period.grain == "month" else self.period[:4]
+        return spec.claimed_period(file_name)
+
+    def _period_claim_issue(self, spec: SourceSpec, file_name: str) -> Issue | None:
+        """A source whose contract reads the period from the file name refuses a name that claims none."""
+        if spec.period is None or not spec.period.filename_regex or self.claim(spec, file_name) is not None:
+            return None
+        return period_claim_issue(spec, file_name)
+
+    def _area_issues(self, spec: SourceSpec, groups_of, rows: int) -> list[Issue]:
+        """The area check of a file that passed its suite (no check without an area or without lookups)."""
+        if spec.area is None or not self.areas.loaded:
+            return []
+        return area_issues(spec, self.catalogue, groups_of(), rows, self.areas, self.settings.area)
 
     # -- checking -------------------------------------------------------------------------
     def _verdict(self, path: Path, sha: str, parsed: ParsedFile) -> Verdict:
@@ -187,13 +215,18 @@ class Ingestor:
                 yield from self._sql_batch(con, batch)
                 return
             try:
-                checks = validate_batch([parsed for _, _, parsed in batch], today=self.today)
+                spec = self.catalogue[name]
+                checks = validate_batch([parsed for _, _, parsed in batch], today=self.today,
+                                        claims=[self.claim(spec, path.name) for path, _, _ in batch])
             except Exception as error:  # noqa: BLE001 - one source's failure must not stop the others
                 yield from self._failed(batch, f"validation of {name} failed: {type(error).__name__}: {error}")
                 return
             for (path, sha, parsed), result in zip(batch, checks):
                 verdict = self._verdict(path, sha, parsed)
                 verdict.issues.extend(result.issues)
+                if not result.issues and parsed.frame is not None:
+                    frame, spec = parsed.frame, self.catalogue[name]
+                    verdict.issues.extend(self._area_issues(spec, lambda s=spec, f=frame: frame_area_groups(s, f), len(frame)))
                 verdict.rules_checked = result.rules_checked
                 verdict.periods = result.periods
                 yield verdict, parsed
@@ -207,9 +240,10 @@ class Ingestor:
                 continue
             parsed = read_file(path, self.catalogue, source, csv_body=False)
             if parsed.source is not None and not parsed.issues:
-                issue = self._person_key_issue(parsed.source)
-                if issue:
-                    parsed.issues.append(issue)
+                for issue in (self._person_key_issue(parsed.source), self._period_claim_issue(parsed.source, path.name),
+                              claimed_area_issue(parsed.source, path.name, self.areas, self.settings.area)):
+                    if issue:
+                        parsed.issues.append(issue)
             in_sql = parsed.source is not None and parsed.source.validation == "duckdb"  # CSV only (sources.py)
             if not parsed.issues and parsed.frame is None and parsed.source is not None and not in_sql:
                 parse_csv_body(parsed)
@@ -317,7 +351,7 @@ class Ingestor:
                 verdict = self._verdict(path, sha, parsed)
                 verdict.rows = int(rows)
                 verdicts.append(verdict)
-            checked = {fid: spec.claimed_period(v.file_name) for fid, v in zip(file_ids, verdicts) if v.passed}
+            checked = {fid: self.claim(spec, v.file_name) for fid, v in zip(file_ids, verdicts) if v.passed}
             results = evaluate(con, spec.raw_table, spec, checked, today=self.today) if checked else {}
             out = []
             refused = []
@@ -328,6 +362,9 @@ class Ingestor:
                     verdict.issues.extend(result.issues)
                     verdict.rules_checked = result.rules_checked
                     verdict.periods = result.periods
+                    if not result.issues:
+                        verdict.issues.extend(self._area_issues(
+                            spec, lambda fid=file_id, s=spec: sql_area_groups(s, con, s.raw_table, fid), verdict.rows))
                 if not verdict.passed:
                     refused.append(file_id)
                 else:
@@ -460,7 +497,7 @@ class Ingestor:
         """One audit.files row, in column order."""
         periods = verdict.periods or []
         spec = self.catalogue.sources.get(verdict.source or "")
-        claimed = spec.claimed_period(verdict.file_name) if spec else None
+        claimed = self.claim(spec, verdict.file_name) if spec else None
         return [file_id, verdict.source, verdict.file_name, verdict.path, verdict.sha256, verdict.size_bytes, now, status,
                 verdict.reason() or None, verdict.rows, rows_loaded, periods[0] if periods else None,
                 periods[-1] if periods else None, periods, claimed, verdict.header_row, verdict.rules_checked,
@@ -489,6 +526,21 @@ class _Unreadable(Exception):
         super().__init__(str(error))
         self.index = index
         self.error = error
+
+
+def period_claim_issue(spec: SourceSpec, file_name: str) -> Issue:
+    """'the file name claims no period ...: name it like da_incidents_2018-02.csv, or --period'."""
+    assert spec.period is not None
+    example_period = "2018-02" if spec.period.grain == "month" else "2017"
+    pattern = spec.file_pattern
+    if "????-??" in pattern:
+        example = pattern.replace("????-??", example_period).replace("*", "kent")
+    else:
+        example = pattern.replace("*", example_period, 1).replace("*", "")
+    unit = "month" if spec.period.grain == "month" else "year"
+    return Issue(rule="period_claim", message=(
+        f"the file name claims no period, and a {spec.name} file name must say which {unit} its rows are for: "
+        f"name it like '{example}', or give the {unit} when you load it (csp ingest --period {example_period} <file>)"))
 
 
 def quarantine_target(settings: Settings, verdict: Verdict) -> Path:

@@ -13,6 +13,7 @@ import duckdb
 
 from expectations.problems import Verdict
 from expectations.sources import catalogue
+from warehouse.area_lookup import load_area_lookup
 from warehouse.config import Settings
 from warehouse.ingest import (
     FileOutcome,
@@ -52,11 +53,31 @@ def warehouse_for_writing(settings: Settings) -> Iterator[duckdb.DuckDBPyConnect
 
 
 def ingest_files(con: duckdb.DuckDBPyConnection, settings: Settings, files: list[Path], source: str | None = None,
-                 run_id: str | None = None, today: date | None = None) -> IngestRun:
-    """Check and load files into the open side warehouse; refused files are recorded, moved later."""
+                 run_id: str | None = None, today: date | None = None, period: str | None = None) -> IngestRun:
+    """Check and load files into the open side warehouse; refused files are recorded, moved later.
+
+    period (YYYY-MM): the period every file claims, overriding its name (`csp ingest --period`).
+    """
     run = IngestRun()
-    ingestor = Ingestor(settings, catalogue(), run_id or str(uuid.uuid4()), today=today)
+    ingestor = Ingestor(settings, catalogue(), run_id or str(uuid.uuid4()), today=today, period=period)
     known = ingestor.loaded_hashes(con)
+    # Reference files first: the area check of the others reads the ONS lookups they bring.
+    first = [path for path in files if _reference_by_name(path, source)]
+    taken = set(first)
+    for batch in (first, [path for path in files if path not in taken]):
+        if batch:
+            ingestor.areas = load_area_lookup(con)
+            _ingest_batch(con, settings, ingestor, run, batch, source, known)
+    return run
+
+
+def _reference_by_name(path: Path, source: str | None) -> bool:
+    specs = [catalogue()[source]] if source else [spec for spec in catalogue() if spec.matches_name(path.name)]
+    return bool(specs) and all(spec.family == "reference" for spec in specs)
+
+
+def _ingest_batch(con: duckdb.DuckDBPyConnection, settings: Settings, ingestor: Ingestor, run: IngestRun,
+                  files: list[Path], source: str | None, known: dict[str, int]) -> None:
     for verdict, parsed in ingestor.check(files, source, known, con):
         if parsed is None:
             file_id = known[verdict.sha256]
@@ -76,7 +97,6 @@ def ingest_files(con: duckdb.DuckDBPyConnection, settings: Settings, files: list
             target = quarantine_target(settings, verdict)
             run.report.outcomes.append(ingestor.record_refusal(con, verdict, str(target)))
             run.pending.append(PendingQuarantine(verdict, target))
-    return run
 
 
 def apply_quarantine(settings: Settings, run: IngestRun) -> None:
@@ -85,15 +105,17 @@ def apply_quarantine(settings: Settings, run: IngestRun) -> None:
         move_to_quarantine(settings, item.verdict, item.target)
 
 
-def validate_files(settings: Settings, files: list[Path], source: str | None = None, today: date | None = None) -> IngestReport:
+def validate_files(settings: Settings, files: list[Path], source: str | None = None, today: date | None = None,
+                   period: str | None = None) -> IngestReport:
     """Check only: same messages as ingest, nothing loaded, nothing moved."""
     report = IngestReport()
-    ingestor = Ingestor(settings, catalogue(), "validate-only", today=today)
+    ingestor = Ingestor(settings, catalogue(), "validate-only", today=today, period=period)
     known: dict[str, int] = {}
     if settings.warehouse_path.exists():
         try:
             with connect_read_only(settings.warehouse_path) as con:
                 known = ingestor.loaded_hashes(con)
+                ingestor.areas = load_area_lookup(con)
         except duckdb.Error:
             known = {}
     for verdict, parsed in ingestor.check(files, source, known):

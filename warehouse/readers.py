@@ -12,6 +12,7 @@ import difflib
 import json
 import re
 import threading
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,7 +121,13 @@ def read_file(path: Path, catalogue: SourceCatalogue, source_name: str | None = 
         head = handle.read(8192)
     is_zip = head.startswith(b"PK\x03\x04")
     suffix = path.suffix.lower()
-    if suffix in {".xlsx", ".xlsm"} or (is_zip and forced is not None and forced.format == "xlsx"):
+    if suffix == ".xlsm" or (is_zip and _has_macros(path)):
+        parsed.source = parsed.source or _by_name(catalogue, path.name)
+        parsed.issues.append(Issue(rule="macro_workbook", message=(
+            "the workbook is macro-enabled (it holds VBA macros); macros are never run here, and macro-enabled "
+            "workbooks are not accepted: save it as 'Excel Workbook (*.xlsx)' and send it again")))
+        return parsed
+    if suffix == ".xlsx" or (is_zip and forced is not None and forced.format == "xlsx"):
         if not is_zip:
             parsed.source = parsed.source or _by_name(catalogue, path.name)
             parsed.issues.append(Issue(rule="not_xlsx", message="the file is named .xlsx but is not an Excel workbook"))
@@ -134,11 +141,36 @@ def read_file(path: Path, catalogue: SourceCatalogue, source_name: str | None = 
             "the file is not a CSV: it is a zip archive or an Excel workbook saved with a .csv name; "
             "save it as CSV (UTF-8)")))
         return parsed
+    if _utf16(head):
+        parsed.source = parsed.source or _by_name(catalogue, path.name)
+        parsed.issues.append(Issue(rule="not_utf8", message=(
+            "the file is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: save it as 'CSV UTF-8' and send it again")))
+        return parsed
     if b"\x00" in head:
         parsed.source = parsed.source or _by_name(catalogue, path.name)
         parsed.issues.append(Issue(rule="not_csv", message="the file is not a CSV: it holds binary data (NUL bytes)"))
         return parsed
     return _read_csv(parsed, catalogue, csv_body)
+
+
+def _utf16(head: bytes) -> bool:
+    """A UTF-16 byte-order mark, or text whose every other byte is NUL (UTF-16 without a mark)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = head[:512]
+    if len(sample) < 4:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return even.count(0) > 0.9 * len(even) or odd.count(0) > 0.9 * len(odd)
+
+
+def _has_macros(path: Path) -> bool:
+    """An Excel zip holding a VBA project (a macro-enabled workbook, whatever its name says)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.lower().endswith("vbaproject.bin") for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def _by_name(catalogue: SourceCatalogue, file_name: str) -> SourceSpec | None:

@@ -63,3 +63,26 @@ def latest_common_period(con: duckdb.DuckDBPyConnection, sources: list[str]) -> 
     return min(found.values())
 
 
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, failed_stages: list[str]) -> None:
+    """The run's final state, once its reports and artifacts are published (or failed): in the same side copy."""
+    con.execute("update audit.pipeline_runs set state = ?, failed_stages = ?, ended_at = ? where run_id = ?",
+                ["completed_with_failures" if failed_stages else "completed", failed_stages, datetime.now(), run_id])
+
+
+def record_killed_run(con: duckdb.DuckDBPyConnection, *, run_id: str, period: str, area_code: str, found_by: str,
+                      started_at: datetime) -> bool:
+    """A run that died while writing its reports (its side copy was never published): record it as failed.
+
+    Returns False when the run is already recorded (nothing to do).
+    """
+    if con.execute("select count(*) from audit.pipeline_runs where run_id = ? or flow_run_id = ?",
+                   [run_id, run_id]).fetchall()[0][0]:
+        return False
+    note = {"note": f"stopped while writing the reports of {period} (the process was killed); "
+                    f"found and recorded by run {found_by}; its warehouse was never published"}
+    con.execute("insert into audit.pipeline_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, run_id, "csp-monthly", period, None, area_code, None, None, started_at, None, "failed",
+                 ["reports"], json.dumps(note), None])
+    return True
