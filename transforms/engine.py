@@ -226,18 +226,35 @@ def _confidence_limits(definition: IndicatorDefinition, window: dict, length: np
     x, n = window["numerator"], window["denominator"]
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "count":
-            lower, upper = stats.poisson_count_ci(x)
+            lower, upper = stats.poisson_count_ci(x, missing="propagate")
             return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
         if method == "rate":
-            lower, upper = stats.rate_ci(x, n, multiplier)
+            lower, upper = stats.rate_ci(x, n, multiplier, missing="propagate")
             return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
         if method == "proportion":
-            safe_n = np.where(n > 0, n, 1.0)
-            lower, upper = stats.wilson_ci(np.minimum(x, safe_n), safe_n)
+            # Never clipped: a numerator above its denominator is refused by wilson_ci
+            # (the engine names the indicator, see _refuse_impossible_proportions).
+            safe_n = np.where(n > 0, n, np.nan)
+            lower, upper = stats.wilson_ci(x, safe_n, missing="propagate")
             return (np.where(n > 0, np.asarray(lower) * multiplier, np.nan),
                     np.where(n > 0, np.asarray(upper) * multiplier, np.nan))
         lower, upper = stats.mean_t_ci(window["value"], window["variance"], length)
         return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+
+
+def _first_impossible_window(definition: IndicatorDefinition, window: dict, grid, area: np.ndarray,
+                             starts: np.ndarray, ends: np.ndarray) -> str:
+    """' (area …, months … to …)' of the first window whose counts are out of domain, or ''."""
+    x, n = np.asarray(window["numerator"], dtype=float), window.get("denominator")
+    with np.errstate(invalid="ignore"):
+        bad = x < 0
+        if n is not None and definition.method == "proportion":
+            bad = bad | (x > np.asarray(n, dtype=float))
+    if not np.any(bad):
+        return ""
+    i = int(np.argmax(bad))
+    return (f" (area {grid.area_codes[area[i]]}, months {grid.months[starts[i]]:%Y-%m} to "
+            f"{grid.months[ends[i]]:%Y-%m})")
 
 
 def _change_p_values(definition: IndicatorDefinition, current: dict[str, np.ndarray],
@@ -324,7 +341,13 @@ def indicator_rows(definition: IndicatorDefinition, changes: dict[str, Recording
         return pd.DataFrame()
     length = ends - starts + 1
     current = _window_values(definition, grid, totals, area, starts, ends, populations)
-    ci_lower, ci_upper = _confidence_limits(definition, current, length)
+    try:
+        ci_lower, ci_upper = _confidence_limits(definition, current, length)
+    except ValueError as error:
+        # A count outside the method's domain (negative, numerator above denominator) is a data
+        # error: refuse the indicator with its name rather than publish a clipped interval.
+        bad = _first_impossible_window(definition, current, grid, area, starts, ends)
+        raise ValueError(f"indicator {definition.id}{bad}: {error}") from error
     previous_ok = _complete(delivered, area, starts - 12, ends - 12)
     # A window without a complete previous one is compared with itself; the result is dropped below.
     previous_starts, previous_ends = np.where(previous_ok, starts - 12, starts), np.where(previous_ok, ends - 12, ends)
