@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 INDICATORS_DIR = ROOT / "transforms" / "indicators"
 PLANS_DIR = ROOT / "plans"
 RECORDING_CHANGES_FILE = ROOT / "transforms" / "recording_changes.yml"
+SPC_RECALCULATIONS_FILE = ROOT / "transforms" / "spc_recalculations.yml"
 
 # The method alone decides how an indicator is computed, its confidence interval and its test of a
 # change (transforms/engine.py docstring): there is no separate ci_method to keep in step with it.
@@ -94,6 +95,16 @@ class RecordingChange(_Strict):
     title: str
     description: str
     source: str
+
+
+class SpcRecalculation(_Strict):
+    """A recorded decision to recalculate SPC limits from `date` (Making Data Count practice:
+    after a sustained, explained change in the process, never automatically)."""
+
+    date: date
+    indicators: tuple[str, ...] = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    agreed_by: str = Field(min_length=1)
 
 
 class Lead(_Strict):
@@ -182,6 +193,30 @@ def load_recording_changes(path: Path | None = None) -> dict[str, RecordingChang
     data = _load_yaml(path or RECORDING_CHANGES_FILE) or {}
     changes = [RecordingChange.model_validate(item) for item in data.get("recording_changes", [])]
     return {change.id: change for change in changes}
+
+
+def load_spc_recalculations(path: Path | None = None,
+                            indicators: dict[str, IndicatorDefinition] | None = None) -> list[SpcRecalculation]:
+    """The agreed SPC recalculation points (transforms/spc_recalculations.yml), checked.
+
+    Each entry needs date, indicators, reason and agreed_by; an unknown indicator fails with the
+    entry's position, so a typo cannot silently leave a recalculation unapplied.
+    """
+    path = path or SPC_RECALCULATIONS_FILE
+    if not path.exists():
+        return []
+    data = _load_yaml(path) or {}
+    out = []
+    for number, item in enumerate(data.get("recalculations") or [], start=1):
+        try:
+            recalculation = SpcRecalculation.model_validate(item)
+        except Exception as error:
+            raise ValueError(f"{path.name}: recalculation {number}: {error}") from error
+        unknown = [i for i in recalculation.indicators if indicators is not None and i not in indicators]
+        if unknown:
+            raise ValueError(f"{path.name}: recalculation {number}: unknown indicator(s) {', '.join(unknown)}")
+        out.append(recalculation)
+    return out
 
 
 def load_plan(path: Path) -> Plan:

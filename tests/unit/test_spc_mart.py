@@ -126,7 +126,7 @@ def test_row_counts_cover_every_month_once_per_key(con, definitions):
     # fake_counts: 30 months × 2 priorities; fake_short 18; ward 3 → 81 rows, 4 series.
     # (Building again also shows the tables are replaced, not appended to.)
     assert build_spc(con, definitions=definitions) == {
-        "indicator_spc": 81, "indicator_spc_summary": 4}
+        "indicator_spc": 81, "indicator_spc_summary": 4, "indicator_spc_suggestions": 0}
     # p1 lists fake_counts in two outcomes: still one row per month.
     assert len(_series(con, "p1", "fake_counts")) == 30
 
@@ -229,7 +229,7 @@ def test_empty_input_still_creates_typed_tables(definitions):
         area_code varchar, area_type varchar, period_type varchar, period_start date,
         period_end date, value double, aim varchar)""")
     assert build_spc(connection, definitions=definitions) == {
-        "indicator_spc": 0, "indicator_spc_summary": 0}
+        "indicator_spc": 0, "indicator_spc_summary": 0, "indicator_spc_suggestions": 0}
     assert connection.execute("select count(*) from marts.indicator_spc_summary").fetchone() == (0,)
 
 
