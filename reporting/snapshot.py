@@ -144,6 +144,8 @@ class PlanInfo:
     recording_changes: dict[str, tuple[str, date]]
     source_titles: dict[str, tuple[str, str, str | None]]  # id -> (title, publisher, period grain)
     caveats: dict[str, list[str]]  # indicator id -> caveats as the definition lists them
+    # indicator id -> (months, source title, what is incomplete): its newest months may be incomplete
+    lags: dict[str, tuple[int, str, str]] = field(default_factory=dict)
 
 
 def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
@@ -151,16 +153,26 @@ def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
     plan = None
     changes: dict[str, tuple[str, date]] = {}
     caveats: dict[str, list[str]] = {}
+    lagged: dict[str, list[str]] = {}
     try:
         plan = load_plans().get(plan_year)
         changes = {k: (v.title, v.date) for k, v in load_recording_changes().items()}
-        caveats = {k: list(v.caveats) for k, v in load_indicators().items()}
+        definitions = load_indicators()
+        caveats = {k: list(v.caveats) for k, v in definitions.items()}
+        lagged = {k: list(v.sources) for k, v in definitions.items() if v.affected_by_reporting_lag}
     except Exception as error:  # noqa: BLE001 - a broken plan file must not stop the reports
         log.warning("plan %s could not be read (%s); using the warehouse catalogue only", plan_year, error)
     sources: dict[str, tuple[str, str, str | None]] = {}
+    lags: dict[str, tuple[int, str, str]] = {}
     try:
-        for name, spec in source_catalogue().sources.items():
+        specs = source_catalogue().sources
+        for name, spec in specs.items():
             sources[name] = (spec.title, spec.publisher, spec.period.grain if spec.period else None)
+        for indicator_id, source_ids in lagged.items():
+            declared = [(specs[x].reporting_lag, specs[x]) for x in source_ids if x in specs and specs[x].reporting_lag]
+            if declared:
+                lag, spec = max(declared, key=lambda pair: pair[0].months)
+                lags[indicator_id] = (lag.months, f"{spec.title} ({spec.publisher})", lag.note)
     except Exception as error:  # noqa: BLE001
         log.warning("source declarations could not be read (%s)", error)
 
@@ -195,7 +207,7 @@ def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
     else:
         starts = date(int(plan_year[:4]), 4, 1)  # UK plans run with the financial year
         partnership, title = "Community Safety Partnership", f"Community Safety Plan {plan_year}"
-    return PlanInfo(plan_year, partnership, title, starts, priorities, changes, sources, caveats)
+    return PlanInfo(plan_year, partnership, title, starts, priorities, changes, sources, caveats, lags)
 
 
 

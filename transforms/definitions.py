@@ -71,6 +71,9 @@ class IndicatorDefinition(_Strict):
     recording_changes: tuple[str, ...] = ()
     rebase_dates: tuple[date, ...] = ()
     caveats: tuple[str, ...] = ()
+    # The indicator reads the late-arriving fields of a source that declares a reporting_lag
+    # (expectations/sources.yml), so its newest months may be incomplete.
+    affected_by_reporting_lag: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> IndicatorDefinition:
@@ -112,6 +115,21 @@ class Lead(_Strict):
     agency: str
 
 
+class ExpectedRange(_Strict):
+    """A band the plan expects the value to sit in (e.g. MARAC repeats 28–40%, SafeLives), in the
+    indicator's own unit; inside it the indicator is "within the expected range"."""
+
+    low: float
+    high: float
+    source: str = Field(min_length=1)  # who says so, e.g. "SafeLives"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ExpectedRange:
+        if not self.low < self.high:
+            raise ValueError(f"expected_range needs low < high, got {self.low} and {self.high}")
+        return self
+
+
 class PlanIndicator(_Strict):
     """An indicator as a plan uses it: the aim (and target) belong to the plan, not the definition."""
 
@@ -120,6 +138,7 @@ class PlanIndicator(_Strict):
     data_source: str
     aim: Literal["increase", "decrease"]
     target: float | None = None
+    expected_range: ExpectedRange | None = None
     kind: Literal["indicator", "performance_measure"] = "indicator"
     tag: Literal["how_much", "how_well", "better_off"] | None = None
     draft: bool = False
@@ -247,6 +266,10 @@ def check_references(indicators, changes, plans) -> None:
         for source in definition.sources:
             if source not in sources:
                 raise ValueError(f"indicator {definition.id}: unknown source '{source}'")
+        if definition.affected_by_reporting_lag and not any(
+                catalogue().sources[s].reporting_lag for s in definition.sources):
+            raise ValueError(f"indicator {definition.id}: affected_by_reporting_lag, but none of its sources "
+                             "declares a reporting_lag in expectations/sources.yml")
         for change in definition.recording_changes:
             if change not in changes:
                 raise ValueError(f"indicator {definition.id}: unknown recording change '{change}'")

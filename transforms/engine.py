@@ -37,7 +37,7 @@ import pandas as pd
 
 from transforms import stats
 from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
-from transforms.judgement import VALUE_COLUMNS, VALUE_TYPES, status_for, statuses
+from transforms.judgement import VALUE_COLUMNS, VALUE_TYPES, status_for, statuses, within_range
 from transforms.survey_indicators import survey_indicator_rows
 from warehouse.schema import table_exists, write_table
 
@@ -437,14 +437,18 @@ def attach_plan(base: pd.DataFrame, plans: dict[str, Plan], ward_areas: set[str]
     """One copy of the values per plan entry (priority × outcome × indicator), with aim and status."""
     entries = pd.DataFrame(
         [{"plan_year": plan.plan_year, "priority_id": priority.id, "outcome_id": outcome.id, "indicator_id": entry.id,
-          "aim": entry.aim} for plan in plans.values() for priority, outcome, entry in plan.entries()],
-        columns=["plan_year", "priority_id", "outcome_id", "indicator_id", "aim"])
+          "aim": entry.aim, "range_low": entry.expected_range.low if entry.expected_range else np.nan,
+          "range_high": entry.expected_range.high if entry.expected_range else np.nan}
+         for plan in plans.values() for priority, outcome, entry in plan.entries()],
+        columns=["plan_year", "priority_id", "outcome_id", "indicator_id", "aim", "range_low", "range_high"])
     shown = base[(base["area_type"] == "district") | base["area_code"].isin(ward_areas)]
     # An inner merge keeps the order of the entries, and of the base rows within each entry.
     values = entries.merge(shown, on="indicator_id", how="inner", sort=False)
     if values.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
-    values["status"] = statuses(values["aim"], values["change"], values["change_significant"], values["crosses_recording_change"])
+    values["status"] = within_range(
+        statuses(values["aim"], values["change"], values["change_significant"], values["crosses_recording_change"]),
+        values["value"], values["range_low"], values["range_high"], values["crosses_recording_change"])
     return values[VALUE_COLUMNS]
 
 
@@ -467,6 +471,9 @@ def catalogue_frame(indicators: dict[str, IndicatorDefinition], plans: dict[str,
                 "label": entry.label, "title": definition.title, "definition": definition.definition,
                 "source": ", ".join(definition.sources), "data_source": entry.data_source, "method": definition.method,
                 "unit": definition.unit, "aim": entry.aim, "target": entry.target, "kind": entry.kind, "tag": entry.tag,
+                "expected_low": entry.expected_range.low if entry.expected_range else None,
+                "expected_high": entry.expected_range.high if entry.expected_range else None,
+                "expected_source": entry.expected_range.source if entry.expected_range else None,
                 "lead": "; ".join(f"{lead.name} ({lead.agency})" for lead in priority.leads),
                 "caveats": " ".join(definition.caveats), "recording_changes": ", ".join(definition.recording_changes),
                 "draft": bool(entry.draft or outcome.draft),
@@ -477,7 +484,10 @@ def catalogue_frame(indicators: dict[str, IndicatorDefinition], plans: dict[str,
 def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: pd.DataFrame) -> None:
     con.register("catalogue_frame", catalogue.astype(object))
     con.execute("""create or replace table marts.indicator_catalogue as
-                   select * replace (target::double as target, draft::boolean as draft) from catalogue_frame""")
+                   select * replace (target::double as target, draft::boolean as draft,
+                                     expected_low::double as expected_low, expected_high::double as expected_high,
+                                     expected_source::varchar as expected_source)
+                   from catalogue_frame""")
     con.unregister("catalogue_frame")
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "SpcSettings",
     "assurance_icon",
     "points_to_frame",
+    "range_assurance_icon",
     "rebase_groups_for",
     "variation_icon",
     "xmr",
@@ -400,6 +401,23 @@ def assurance_icon(
         return "consistent_fail"
     if below_lpl:
         return "consistent_pass"
+    return "hit_or_miss"
+
+
+def range_assurance_icon(points: Sequence[SpcPoint], low: float, high: float) -> str | None:
+    """Assurance against an expected range [low, high] (e.g. SafeLives' 28–40%), from the last
+    group's process limits: both limits inside the range → the process will consistently sit in it
+    ("consistent_pass"); the range wholly outside the limits → it consistently will not
+    ("consistent_fail"); otherwise some months will and some will not ("hit_or_miss")."""
+    if not points:
+        return None
+    last = points[-1]
+    if last.upper_limit is None or last.lower_limit is None:
+        return None
+    if low <= last.lower_limit and last.upper_limit <= high:
+        return "consistent_pass"
+    if high < last.lower_limit or low > last.upper_limit:
+        return "consistent_fail"
     return "hit_or_miss"
 
 

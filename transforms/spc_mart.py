@@ -49,6 +49,7 @@ from transforms.spc import (
     SpcPoint,
     SpcSettings,
     assurance_icon,
+    range_assurance_icon,
     rebase_groups_for,
     variation_icon,
     xmr,
@@ -96,6 +97,7 @@ class PlanEntry:
     label: str
     data_source: str
     order: int
+    expected_range: tuple[float, float] | None = None
 
 
 def plan_entries(plans: dict[str, Plan]) -> dict[tuple[str, str, str], PlanEntry]:
@@ -105,8 +107,9 @@ def plan_entries(plans: dict[str, Plan]) -> dict[tuple[str, str, str], PlanEntry
         for order, (priority, _, entry) in enumerate(plan.entries()):
             key = (plan.plan_year, priority.id, entry.id)
             # The same indicator in two outcomes of one priority is one series with one aim.
+            band = (entry.expected_range.low, entry.expected_range.high) if entry.expected_range else None
             out.setdefault(key, PlanEntry(plan.plan_year, priority.id, entry.id, entry.aim,
-                                          entry.target, entry.label, entry.data_source, order))
+                                          entry.target, entry.label, entry.data_source, order, band))
     return out
 
 
@@ -271,7 +274,9 @@ def _summary_row(points: list[SpcPoint], months: list[dt.date], cuts: list[dt.da
         "last_value": points[last].value if last is not None else None,
         "last_point_type": points[last].point_type if last is not None else None,
         "variation_icon": variation_icon(points),
-        "assurance_icon": assurance_icon(points, entry.target, entry.aim),
+        # An expected range (plan data) is judged as a band; otherwise the target as MDC does.
+        "assurance_icon": (range_assurance_icon(points, *entry.expected_range) if entry.expected_range
+                           else assurance_icon(points, entry.target, entry.aim)),
         "target": entry.target,
         # The judgement is about the current process, so trial refers to the last group.
         "trial": points[-1].trial,
