@@ -19,7 +19,7 @@ from reporting.months import parse_period
 from transforms.definitions import load_indicators, load_plans, load_recording_changes
 from transforms.spc_mart import build_spc
 
-__all__ = ["PlanInfo", "Snapshot", "plan_info", "read_snapshot", "spc_source", "spc_summary"]
+__all__ = ["PlanInfo", "Snapshot", "plan_info", "read_snapshot", "spc_source", "spc_suggestions", "spc_summary"]
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +233,21 @@ def spc_source(con: duckdb.DuckDBPyConnection, snap: Snapshot, plan_year: str, a
     why = ("rebuilt from monthly values up to the report month" if "marts.indicator_spc" in snap.relations
            else "computed at report time (marts.indicator_spc is not in this warehouse)")
     return mem, why
+
+
+def spc_suggestions(spc_con: duckdb.DuckDBPyConnection | None, plan_year: str, area_code: str) -> list[dict]:
+    """Suggested SPC recalculations for the district (marts.indicator_spc_suggestions; [] if absent)."""
+    if spc_con is None:
+        return []
+    try:
+        frame = spc_con.execute("""select label, indicator_id, suggested_from, run_months, side, reason
+                                   from marts.indicator_spc_suggestions
+                                   where plan_year = ? and area_code = ? order by priority_id, indicator_id""",
+                                [plan_year, area_code]).df()
+    except duckdb.CatalogException:
+        return []  # a warehouse built before suggestions existed
+    # The same series can sit under two priorities: one suggestion per indicator.
+    return frame.drop_duplicates("indicator_id").to_dict("records")
 
 
 def spc_summary(spc_con: duckdb.DuckDBPyConnection | None, plan_year: str, area_code: str) -> dict:
