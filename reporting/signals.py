@@ -155,6 +155,11 @@ def _lagged(s: Signals, v: dict[str, int | None]) -> list[str]:
     return out
 
 
+def _last_months(n: int, lead: str) -> str:
+    """'in the last month' / 'the fall over the last 3 months'."""
+    return f"{lead} the last month" if n == 1 else f"{lead} the last {n} months"
+
+
 def _join(clauses: list[tuple[str, int | None]]) -> str:
     """Clauses joined with "and", or "but" when a clause points against the ones before it."""
     text, seen = "", 0
@@ -179,13 +184,12 @@ def _reconcile(s: Signals, v: dict[str, int | None], lagged: list[str]) -> str:
     if lagged:
         what = " and ".join(
             [f"the low {month} figure"] * ("spc" in lagged)
-            + [f"the fall over the last {s.trend_periods} month{'s' if s.trend_periods != 1 else ''}"]
-            * ("trend" in lagged))
+            + [_last_months(s.trend_periods, "the fall over")] * ("trend" in lagged))
         sentences.append(
-            f"{what[0].upper() + what[1:]} {'fall' if len(lagged) > 1 else 'falls'} within the "
-            f"{s.lag_months} months that {s.lag_source} declares as still incomplete ({s.lag_note}), "
-            "so it is most likely that reporting lag, not a real change: read it again when the "
-            "figures are complete.")
+            f"{what[0].upper() + what[1:]} {'are' if len(lagged) > 1 else 'is'} within the "
+            f"{s.lag_months} months that the source ({s.lag_source}) declares as still incomplete "
+            f"({s.lag_note}), so most likely {'they are' if len(lagged) > 1 else 'it is'} that reporting "
+            "lag, not a real change: read again when the figures are complete.")
         spc = None if "spc" in lagged else spc
         trend = None if "trend" in lagged else trend
     year = "better" if (status or 0) > 0 else "worse"
@@ -203,10 +207,9 @@ def _reconcile(s: Signals, v: dict[str, int | None], lagged: list[str]) -> str:
             "next months confirm it.")
     elif status and trend and status != trend:
         easing = "the improvement may be fading" if status > 0 else "the worsening may be easing"
-        months = f"{s.trend_periods} month{'s' if s.trend_periods != 1 else ''}"
         sentences.append(
             f"Both can be true: the year is still {year} than the year before, but the rolling figure "
-            f"has turned the other way in the last {months}, so {easing}.")
+            f"has turned the other way {_last_months(s.trend_periods, 'in')}, so {easing}.")
     elif spc and trend and spc != trend:
         way = "the way the aim wants" if spc > 0 else "against the aim"
         sentences.append(
@@ -221,9 +224,9 @@ def read_signals(s: Signals) -> Reading:
     lagged = _lagged(s, v)
     spc_clause, trend_clause = _spc_clause(s), _trend_clause(s)
     if "spc" in lagged:
-        spc_clause += f", within {s.lag_source}'s reporting lag"
+        spc_clause += " (within the source's declared reporting lag)"
     if "trend" in lagged:
-        trend_clause += f", within {s.lag_source}'s reporting lag"
+        trend_clause += " (within the source's declared reporting lag)"
     summary = _join([(_status_clause(s), v["status"]),
                      (spc_clause, None if "spc" in lagged else v["spc"]),
                      (trend_clause, None if "trend" in lagged else v["trend"])])

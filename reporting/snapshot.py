@@ -172,7 +172,7 @@ def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
             declared = [(specs[x].reporting_lag, specs[x]) for x in source_ids if x in specs and specs[x].reporting_lag]
             if declared:
                 lag, spec = max(declared, key=lambda pair: pair[0].months)
-                lags[indicator_id] = (lag.months, f"{spec.title} ({spec.publisher})", lag.note)
+                lags[indicator_id] = (lag.months, spec.title, lag.note)
     except Exception as error:  # noqa: BLE001
         log.warning("source declarations could not be read (%s)", error)
 

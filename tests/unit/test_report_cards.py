@@ -430,14 +430,16 @@ def test_committee_summary_and_data_quality(published):
     root = published["dir"]
     html = (root / "committee_summary.html").read_text(encoding="utf-8")
     tally = {r[0]: r[2:] for r in _table(html, "priority-tally")[1:]}
-    assert tally["Domestic Abuse"] == ["3", "2", "0", "1", "0"]
-    assert tally["Mental Health"] == ["1", "0", "0", "1", "0"]
+    # total, improving, worsening, no significant change, within the expected range, not assessed
+    assert tally["Domestic Abuse"] == ["3", "2", "0", "1", "0", "0"]
+    assert tally["Mental Health"] == ["1", "0", "0", "1", "0", "0"]
     assert "police_s136" in html and "Stale" in html
     wb = load_workbook(root / "committee_summary.xlsx", read_only=True)
     assert wb.sheetnames == ["Summary", "Priorities", "Data quality", "Notes"]
     wb.close()
     dq = (root / "data_quality.html").read_text(encoding="utf-8")
     assert "da_incidents_2018-02_resend.csv" in dq and "DASH Risk" in dq
+    assert "SPC limits: suggested recalculations" in dq and "spc_recalculations.yml" in dq
     assert "quarantine/police_da_incidents/da_incidents_2018-02_resend.csv" in dq
     assert published["result"]["data_quality"]["stale"] == ["police_s136"]
     mh = _card(published, "mental_health")

@@ -79,7 +79,9 @@ def test_nfa_names_the_reporting_lag_as_the_likely_artefact() -> None:
     reading = read_signals(MAIN_CONTRADICTIONS["da_nfa_victim_declined"])
     assert reading.lag_artefact
     # Both the low February point and the 3-month fall are inside the 3-month lag.
-    assert reading.reconciliation.startswith("The low February 2018 figure and the fall over the last 3 months")
+    assert reading.reconciliation.startswith("The low February 2018 figure and the fall over the last 3 months "
+                                             "are within the 3 months that the source (Domestic-abuse flagged "
+                                             "incidents and crimes (Kent Police)) declares as still incomplete")
     assert "under investigation" in reading.reconciliation and "not a real change" in reading.reconciliation
     # The summary states the worsening year and does not join the lagged signals with "but".
     assert reading.summary.startswith("The latest 12 months are significantly higher than the 12 months "
