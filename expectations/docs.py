@@ -55,6 +55,9 @@ def source_section(spec: SourceSpec) -> str:
         lines.append(f"- Period: column `{spec.period.column}` at {spec.period.grain} grain"
                      + (" ; the file name must claim the period and every row must fall in it" if spec.period.filename_regex else ""))
     lines.append("- Area: " + area_words(spec))
+    if spec.reporting_lag:
+        lines.append(f"- Reporting lag: the newest {spec.reporting_lag.months} months may be incomplete "
+                     f"({spec.reporting_lag.note}); cards name this when a signal falls in them")
     if spec.unique:
         lines.append(f"- Unique within a file: {', '.join(f'`{k}`' for k in spec.unique)}")
     engine = "Great Expectations" if spec.validation == "great_expectations" else "the same suite compiled to SQL, run in DuckDB"

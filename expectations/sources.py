@@ -89,6 +89,13 @@ class AreaSpec(_Strict):
         return [c for c in (self.lsoa_code, self.lsoa_name, self.ward_code, self.district_code, self.force) if c]
 
 
+class ReportingLag(_Strict):
+    """The newest months of a source are known to be incomplete for this many months."""
+
+    months: int = Field(ge=1, le=24)
+    note: str = Field(min_length=1)  # what is still incomplete, in a councillor's words
+
+
 class SourceSpec(_Strict):
     """A source: one kind of extract, declared once."""
 
@@ -106,6 +113,8 @@ class SourceSpec(_Strict):
     # inside DuckDB on rows loaded straight from the CSV (national-scale files; CSV without person keys only).
     validation: Literal["great_expectations", "duckdb"] = "great_expectations"
     area: AreaSpec | None = None
+    # Some fields of the newest months are still filling in (e.g. outcomes under investigation).
+    reporting_lag: ReportingLag | None = None
     columns: tuple[ColumnSpec, ...]
 
     @model_validator(mode="after")

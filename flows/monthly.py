@@ -38,7 +38,7 @@ from warehouse.runs import finish_run, latest_common_period, record_run
 
 STAGE_TABLES = {
     "survey": ["marts.survey_estimates", "marts.survey_differences", "marts.survey_wave_changes"],
-    "spc": ["marts.indicator_spc", "marts.indicator_spc_summary"],
+    "spc": ["marts.indicator_spc", "marts.indicator_spc_summary", "marts.indicator_spc_suggestions"],
     "peers": ["marts.indicator_peers"],
 }
 

@@ -85,11 +85,12 @@ def priority_markdown(card: dict[str, Any], rows: Sequence[dict[str, Any]], summ
         "",
         (f"**{tally['total']}** indicators and measures: {tally['improving']} improving, "
         f"{tally['worsening']} worsening, {tally['no_significant_change']} no significant change, "
+        f"{tally.get('within_expected_range', 0)} within the expected range, "
         f"{tally['not_assessed']} not assessed."),
         "",
     ]
     if rows:
-        lines += ["| Indicator | Latest | Change % | Status | SPC | Current trend |",
+        lines += ["| Indicator | Latest | Change (% or pts) | Status | SPC | Current trend |",
                   "|---|---:|---:|---|---|---|"]
         for r in rows:
             lines.append(f"| {_cell(r['indicator'])} ({_cell(r['window'])}) | {_cell(r['value'])} | "

@@ -7,7 +7,8 @@ Definitions used on the cards
 * **Current trend**: direction of the latest 12-month value against the 12-month value one month
   earlier, and for how many consecutive months it has moved that way (survey: waves). Coloured by
   the aim: blue when moving the way the plan wants, orange when not, grey when flat.
-* **Baseline % change since the plan year's start**: latest 12-month value against the 12 months
+* **Baseline change since the plan year's start** (% for counts, rates and means; percentage points for
+  percentages; "Not comparable" across a recording change): latest 12-month value against the 12 months
   ending the month before the plan year starts (plan 2018-19 starts 1 April 2018, so the baseline
   is the 12 months to 31 March 2018). Before the plan year starts the card says so and shows the
   % change since the same point a year earlier instead.
@@ -67,8 +68,12 @@ from reporting.figures import (
     PERCENT_METHODS,
     Shown,
     change_shown,
+    change_units,
     missing_shown,
+    not_comparable_shown,
+    points_shown,
     rate_shown,
+    relative_shown,
     unit_after_value,
     withheld_shown,
 )
@@ -84,7 +89,9 @@ from reporting.months import (
 )
 from reporting.notes import render_note
 from reporting.peer_comparison import peer_tables
+from reporting.signals import Signals, read_signals
 from reporting.snapshot import PlanInfo, Snapshot
+from transforms.spc import NO_LIMITS_REASONS
 
 __all__ = ["CardBuilder"]
 
@@ -230,16 +237,18 @@ class CardBuilder:
         status = str(latest["status"]) if latest is not None and not is_missing(latest["status"]) else "not_assessed"
         status_label, status_css = STATUS.get(status, (status.replace("_", " ").capitalize(), "status-notassessed"))
         status_note = describe_status(latest, status)
-        baseline, baseline_note = self._baseline(method, latest, base_row, window_type, v, pv, num)
-        trend = (current_trend(rolling, aim, window_type) if latest is not None
+        cuts = self._cuts(cat)
+        baseline, baseline_note = self._baseline(method, latest, base_row, window_type, v, pv, num, cuts)
+        trend = (current_trend(rolling, aim, window_type, cuts) if latest is not None
                  else Trend(None, 0, "No value for this period", "trend-neutral", ""))
         spc_row = self.spc.get((pid, iid))
         if spc_row is not None and as_date(spc_row.get("last_month")) != self.month_start:
             spc_row = None  # the series does not reach the report month: its icons describe another month
         variation = _badge(spc_row["variation_icon"], VARIATION_LABELS) if spc_row is not None else None
         target = finite(cat.get("target"))
+        expected = self._expected_range(cat, method)
         assurance = (_badge(spc_row["assurance_icon"], ASSURANCE_LABELS)
-                     if spc_row is not None and target is not None else None)
+                     if spc_row is not None and (target is not None or expected) else None)
         spc_note = (self._spc_note(spc_row) if window_type == "12m" else
                     "SPC needs a monthly series; the survey runs in waves.")
         target_text, target_variance = against_target(self.rules, target, v["value"])
@@ -270,6 +279,10 @@ class CardBuilder:
             recording_warning=self._recording(latest), dq_note=dq_note, dq_css=dq_css)
         if latest is not None:
             card.period_start, card.period_end = as_date(latest["period_start"]), as_date(latest["period_end"])
+        card.change_unit, card.relative_unit = change_units(method, str(cat.get("unit") or ""))
+        card.expected_range = expected
+        reading = read_signals(self._signals(card, spc_row, latest))
+        card.message, card.reconciliation = reading.summary, reading.reconciliation
         card.count_change = count_change(self.rules, num)
         card.months = self._months(method, monthly, num, den)
         card.wards = self._wards(method, ward_rows, num, den, v, pv)
@@ -281,8 +294,48 @@ class CardBuilder:
         self._chart(card, monthly, num, den)
         return card
 
+    @staticmethod
+    def _expected_range(cat: pd.Series, method: str) -> str:
+        """The plan's expected range in words ('' when none), e.g. '28–40% (SafeLives …)'."""
+        low, high = finite(cat.get("expected_low")), finite(cat.get("expected_high"))
+        if low is None or high is None:
+            return ""
+        unit = "%" if method in PERCENT_METHODS else ""
+        source = "" if is_missing(cat.get("expected_source")) else f" ({cat.get('expected_source')})"
+        return f"{low:g}{unit} to {high:g}{unit}{source}"
+
+    def _cuts(self, cat: pd.Series) -> tuple[tuple[date, str], ...]:
+        """(first month under the new practice, its name) of each recording change of the indicator."""
+        raw = cat.get("recording_changes")
+        ids = split_list(raw) if isinstance(raw, (list, tuple, np.ndarray)) else split_sources(raw)
+        out = []
+        for rid in ids:
+            if rid in self.info.recording_changes:
+                title, when = self.info.recording_changes[rid]
+                month = first_of_month(when) if when.day == 1 else add_months(first_of_month(when), 1)
+                out.append((month, f"the change in recording: {title} ({long_date(when)})"))
+        return tuple(sorted(out))
+
+    def _signals(self, card: IndicatorCard, spc_row: Any, latest: pd.Series | None) -> Signals:
+        """What reporting.signals needs to read the card's status, SPC icon and trend together."""
+        reason = None
+        if spc_row is not None and card.variation is None and not is_missing(spc_row.get("no_limits_reason")):
+            reason = NO_LIMITS_REASONS.get(str(spc_row["no_limits_reason"]))
+        months, source, note = self.info.lags.get(card.indicator_id, (0, "", ""))
+        return Signals(
+            aim=card.aim, status=card.status,
+            recording_change=latest is not None and bool(latest.get("crosses_recording_change") or False),
+            period_word="12 months" if card.window_type == "12m" else "survey wave",
+            spc_key=card.variation.key if card.variation is not None else None,
+            spc_month=self.month_start if spc_row is not None else None, no_limits_reason=reason,
+            trend_direction=card.trend.direction, trend_periods=card.trend.periods,
+            trend_unit="wave" if card.window_type == "wave" else "month",
+            trend_comparable=card.trend.comparable, lag_months=months, lag_source=source, lag_note=note,
+            report_month=self.month_start)
+
     def _baseline(self, method: str, row: pd.Series | None, base_row: pd.Series | None, window_type: str,
-                  v: dict, pv: dict, num: CountSystem | None) -> tuple[Shown, str]:
+                  v: dict, pv: dict, num: CountSystem | None,
+                  cuts: tuple[tuple[date, str], ...] = ()) -> tuple[Shown, str]:
         rules = self.rules
         if row is None:
             return missing_shown(rules, "change"), "No value for this period."
@@ -296,6 +349,9 @@ class CardBuilder:
                     f"% change since the same point a year earlier (12 months to {short_month(prev_end)}).")
             base_key, base_value, base_shown = ("12m", "prev"), finite(row["previous_numerator"]), pv
             base_v = finite(row["previous_value"])
+            if bool(row.get("crosses_recording_change") or False):
+                return not_comparable_shown(), note + (" Not comparable: recording practice changed between "
+                                                       "the two periods.")
         else:
             note = (f"% change since the 12 months to {short_month(self.baseline_end)}, the last 12 months before the plan "
                     f"year began ({start}).")
@@ -303,6 +359,10 @@ class CardBuilder:
                 return missing_shown(rules, "change"), note + " The baseline 12 months are not in the warehouse."
             base_key, base_value = ("base",), finite(base_row["numerator"])
             base_v = finite(base_row["value"])
+            crossed = [name for cut, name in cuts
+                       if required_date(base_row["period_start"]) < cut <= required_date(row["period_end"])]
+            if crossed:
+                return not_comparable_shown(), note + f" Not comparable: {crossed[0]} falls between them."
             base_shown = values_for(self.rules, method, base_row, num, None if method != "proportion" else
                                           self._systems.get((row["indicator_id"], "denominator")), "cur", ("base",))
         if method in COUNT_METHODS:
@@ -314,12 +374,15 @@ class CardBuilder:
             rel = (cur - base) / base if cur is not None and base else None
             return change_shown(text, suppressed, rel, "+0.0%;-0.0%;0.0%"), note
         cur_s, base_s = v["value"], base_shown["value"]
-        if cur_s.number is None or base_s.number is None or base_v in (None, 0):
+        if cur_s.number is None or base_s.number is None or base_v is None or (
+                base_v == 0 and method not in PERCENT_METHODS):
             if cur_s.suppressed or base_s.suppressed:
                 return withheld_shown(rules.secondary_marker, FLAG_SECONDARY, "change"), note
             return missing_shown(rules, "change"), note
-        rel = (cur_s.number - base_v) / base_v
-        return Shown(f"{rel:+.1%}", rel, None, "change", "+0.0%;-0.0%;0.0%", f"{rel * 100:.1f}"), note
+        if method in PERCENT_METHODS:
+            # A percentage changes in points, not as a % of itself.
+            return points_shown(cur_s.number - base_v), note.replace("% change", "change in percentage points")
+        return relative_shown((cur_s.number - base_v) / base_v), note
 
     def _spc_note(self, spc_row: Any) -> str:
         if spc_row is None and self.spc:
@@ -328,10 +391,17 @@ class CardBuilder:
             return self.spc_note or "SPC not available for this indicator."
         if bool(spc_row.get("trial") or False):
             return "Fewer than 13 months since the last rebase: limits are not shown yet (trial)."
+        reason = spc_row.get("no_limits_reason")
+        if not is_missing(reason):
+            return f"No SPC limits: {NO_LIMITS_REASONS.get(str(reason), str(reason))}."
+        parts = []
+        start, end = as_date(spc_row.get("baseline_start")), as_date(spc_row.get("baseline_end"))
+        if start is not None and end is not None:
+            parts.append(f"Limits fixed on the baseline {month_range(start, end)} and extended.")
         rebases = split_list(spc_row.get("rebase_dates"))
         if rebases:
-            return "Limits rebased at " + ", ".join(short_month(required_date(d)) for d in rebases) + "."
-        return ""
+            parts.append("Limits rebased at " + ", ".join(short_month(required_date(d)) for d in rebases) + ".")
+        return " ".join(parts)
 
     def _recording(self, row: pd.Series | None) -> str:
         if row is None or not bool(row.get("crosses_recording_change") or False):

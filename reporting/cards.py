@@ -21,6 +21,7 @@ STATUS = {
     "improving": ("Improving", "status-improving"),
     "worsening": ("Worsening", "status-worsening"),
     "no_significant_change": ("No significant change", "status-nochange"),
+    "within_expected_range": ("Within the expected range", "status-nochange"),
     "not_assessed": ("Not assessed", "status-notassessed"),
 }
 TAGS = {"how_much": "How much did we do?", "how_well": "How well did we do it?",
@@ -44,6 +45,8 @@ class Trend:
     text: str
     css: str
     arrow: str
+    # False when the latest window mixes two recording practices: no trend is stated.
+    comparable: bool = True
 
 
 @dataclass
@@ -135,6 +138,12 @@ class IndicatorCard:
     count_change: Shown = NOT_APPLICABLE
     peers: list[dict[str, Any]] = field(default_factory=list)
     peer_note: str = ""
+    # The one plain-English reading of status, SPC and trend together (reporting.signals).
+    message: str = ""
+    reconciliation: str = ""
+    change_unit: str = ""
+    relative_unit: str = ""
+    expected_range: str = ""
 
     @property
     def is_count(self) -> bool:

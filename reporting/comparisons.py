@@ -20,7 +20,9 @@ from reporting.figures import (
     decimals_for,
     mean_shown,
     missing_shown,
+    points_shown,
     rate_shown,
+    relative_shown,
     withheld_shown,
 )
 from reporting.linked_counts import CountSystem
@@ -113,11 +115,15 @@ def change_from_previous(rules: DisclosureRules, method: str, row: pd.Series | N
     d = 1 if method in PERCENT_METHODS else decimals_for(method)
     unit = " pts" if method in PERCENT_METHODS else ""
     ctext = f"{diff:+,.{d}f}{unit}"
+    if method in PERCENT_METHODS:
+        # Percentages change in percentage points, never as a % of a % (27.0% → 29.2% is +2.2 pts,
+        # not +8.2%): both change columns show the points.
+        change = points_shown(diff)
+        return change, change
     change = Shown(ctext, round(diff, 6), None, "change", "+#,##0.0;-#,##0.0;0.0", f"{diff:.{d}f}")
     if prev.number == 0:
         return change, missing_shown(rules, "change")
-    rel = diff / prev.number
-    return change, Shown(f"{rel:+.1%}", rel, None, "change", "+0.0%;-0.0%;0.0%", f"{rel * 100:.1f}")
+    return change, relative_shown(diff / prev.number)
 
 
 
@@ -160,13 +166,33 @@ def describe_status(row: pd.Series | None, status: str) -> str:
 
 
 
-def current_trend(rolling: pd.DataFrame, aim: str, window_type: str) -> Trend:
+def _mixes(start: date, end: date, cuts: tuple[tuple[date, str], ...]) -> str:
+    """The recording change whose first month falls inside (after the start of) a window, or ''."""
+    return next((name for cut, name in cuts if start < cut <= end), "")
+
+
+def current_trend(rolling: pd.DataFrame, aim: str, window_type: str,
+                  cuts: tuple[tuple[date, str], ...] = ()) -> Trend:
+    """Direction of the rolling figure and for how many periods; windows that mix two recording
+    practices (a cut inside them: (first month under the new practice, its name)) are never
+    compared, and when the latest one does there is no trend ("not comparable")."""
     unit = "wave" if window_type == "wave" else "month"
     points: list[tuple[date, float]] = []
+    latest_mix = ""
     for r in rolling.itertuples():
         value = finite(r.value)
-        if value is not None:
-            points.append((required_date(r.period_end), value))
+        if value is None:
+            continue
+        mixed = (_mixes(first_of_month(required_date(r.period_start)), required_date(r.period_end), cuts)
+                 if window_type == "12m" else "")
+        latest_mix = mixed
+        if mixed:
+            points = []  # a window that mixes two practices breaks the run: start again after it
+            continue
+        points.append((required_date(r.period_end), value))
+    if latest_mix:
+        return Trend(None, 0, f"Not comparable: the latest 12 months include {latest_mix}",
+                     "trend-neutral", "", comparable=False)
     if len(points) < 2:
         return Trend(None, 0, "Not enough history for a trend", "trend-neutral", "")
 

@@ -103,6 +103,7 @@ def data_quality_summary(snap: Snapshot, info: PlanInfo, period: str, month_star
                     "started_at": str(row.get("started_at", ""))[:19], "state": str(row.get("state", "")),
                     "period": str(row.get("period", ""))}
     return {"sources": states, "by_source": {s.source: s for s in states}, "refused": refused_rows,
+            "spc_suggestions": [],  # filled by publish_reports from marts.indicator_spc_suggestions
             "stale": [s for s in states if s.stale], "last_run": last_run,
             "runs": [] if snap.runs.empty else [
                 {"started_at": str(r.started_at)[:16], "flow": str(r.flow_name), "period": str(r.period or ""),

@@ -25,6 +25,32 @@ COUNT_METHODS = {"count"}
 PERCENT_METHODS = {"proportion", "survey_share"}
 
 
+POINTS_FMT = '+0.0" pts";-0.0" pts";0.0" pts"'
+RELATIVE_FMT = "+0.0%;-0.0%;0.0%"
+
+
+def points_shown(diff: float) -> Shown:
+    """A change between two percentages, in percentage points (29.2% vs 27.0% is +2.2 pts)."""
+    return Shown(f"{diff:+.1f} pts", round(diff, 6), None, "change", POINTS_FMT, f"{diff:.1f}")
+
+
+def relative_shown(rel: float) -> Shown:
+    """A relative change of a count, rate or mean, as a % of the earlier value."""
+    return Shown(f"{rel:+.1%}", rel, None, "change", RELATIVE_FMT, f"{rel * 100:.1f}")
+
+
+def not_comparable_shown(css: str = "change") -> Shown:
+    """A change across a recording change: the two figures were recorded differently."""
+    return Shown("Not comparable", None, None, css, "", "not comparable")
+
+
+def change_units(method: str, unit: str) -> tuple[str, str]:
+    """Units of (the change, the relative change) of an indicator: percentages change in points."""
+    if method in PERCENT_METHODS:
+        return "percentage points", "percentage points"
+    return unit_after_value(method, unit), "%"
+
+
 def unit_after_value(method: str, unit: str) -> str:
     """'% of incidents' reads '10.1% of incidents' after a percentage, not '10.1% % of incidents'."""
     if method in PERCENT_METHODS and unit.startswith("%"):

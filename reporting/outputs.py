@@ -38,7 +38,7 @@ CSV_COLUMNS = [
     "previous_denominator", "previous_denominator_flag", "change", "change_flag", "change_pct",
     "change_pct_flag", "ci_lower", "ci_upper", "ci_flag", "status", "spc_variation", "spc_assurance",
     "trend_direction", "trend_periods", "baseline_pct_change", "baseline_flag", "recording_change",
-    "data_quality",
+    "data_quality", "change_unit", "change_pct_unit", "message",
 ]
 CSV_COUNT_COLUMNS = ["numerator", "denominator", "previous_numerator", "previous_denominator"]
 
@@ -77,6 +77,9 @@ def csv_rows(card: IndicatorCard, plan_year: str, period: str, area_code: str,
     row["baseline_flag"] = card.baseline.flag or ""
     row["recording_change"] = "yes" if card.recording_warning else "no"
     row["data_quality"] = card.dq_note
+    # change_pct and baseline_pct_change hold percentage points for percentages (change_pct_unit).
+    row["change_unit"], row["change_pct_unit"] = card.change_unit, card.relative_unit
+    row["message"] = " ".join(part for part in (card.message, card.reconciliation) if part)
     rows.append(row)
     for w in card.wards:
         wrow = dict(base, area_type="ward" if not w.is_remainder else "not_placed", area_code=w.code,

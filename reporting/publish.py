@@ -53,7 +53,7 @@ from reporting.outputs import (
     write_csv,
     write_manifest,
 )
-from reporting.snapshot import plan_info, read_snapshot, spc_source, spc_summary
+from reporting.snapshot import plan_info, read_snapshot, spc_source, spc_suggestions, spc_summary
 from reporting.spc_charts import render_spc_charts
 from reporting.stale_builds import building_prefix
 from reporting.survey_section import survey_priority_ids, survey_section
@@ -112,6 +112,7 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
         if spc_con is None:
             warnings.append(spc_note)
         spc = spc_summary(spc_con, plan_year, area_code)
+        dq["spc_suggestions"] = spc_suggestions(spc_con, plan_year, area_code)
         charts = _render_charts(spc_con, work, plan_year, area_code, warnings)
         timings["spc_and_charts"] = time.perf_counter() - t
 

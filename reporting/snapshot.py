@@ -19,7 +19,7 @@ from reporting.months import parse_period
 from transforms.definitions import load_indicators, load_plans, load_recording_changes
 from transforms.spc_mart import build_spc
 
-__all__ = ["PlanInfo", "Snapshot", "plan_info", "read_snapshot", "spc_source", "spc_summary"]
+__all__ = ["PlanInfo", "Snapshot", "plan_info", "read_snapshot", "spc_source", "spc_suggestions", "spc_summary"]
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,8 @@ class PlanInfo:
     recording_changes: dict[str, tuple[str, date]]
     source_titles: dict[str, tuple[str, str, str | None]]  # id -> (title, publisher, period grain)
     caveats: dict[str, list[str]]  # indicator id -> caveats as the definition lists them
+    # indicator id -> (months, source title, what is incomplete): its newest months may be incomplete
+    lags: dict[str, tuple[int, str, str]] = field(default_factory=dict)
 
 
 def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
@@ -151,16 +153,26 @@ def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
     plan = None
     changes: dict[str, tuple[str, date]] = {}
     caveats: dict[str, list[str]] = {}
+    lagged: dict[str, list[str]] = {}
     try:
         plan = load_plans().get(plan_year)
         changes = {k: (v.title, v.date) for k, v in load_recording_changes().items()}
-        caveats = {k: list(v.caveats) for k, v in load_indicators().items()}
+        definitions = load_indicators()
+        caveats = {k: list(v.caveats) for k, v in definitions.items()}
+        lagged = {k: list(v.sources) for k, v in definitions.items() if v.affected_by_reporting_lag}
     except Exception as error:  # noqa: BLE001 - a broken plan file must not stop the reports
         log.warning("plan %s could not be read (%s); using the warehouse catalogue only", plan_year, error)
     sources: dict[str, tuple[str, str, str | None]] = {}
+    lags: dict[str, tuple[int, str, str]] = {}
     try:
-        for name, spec in source_catalogue().sources.items():
+        specs = source_catalogue().sources
+        for name, spec in specs.items():
             sources[name] = (spec.title, spec.publisher, spec.period.grain if spec.period else None)
+        for indicator_id, source_ids in lagged.items():
+            declared = [(specs[x].reporting_lag, specs[x]) for x in source_ids if x in specs and specs[x].reporting_lag]
+            if declared:
+                lag, spec = max(declared, key=lambda pair: pair[0].months)
+                lags[indicator_id] = (lag.months, spec.title, lag.note)
     except Exception as error:  # noqa: BLE001
         log.warning("source declarations could not be read (%s)", error)
 
@@ -195,7 +207,7 @@ def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
     else:
         starts = date(int(plan_year[:4]), 4, 1)  # UK plans run with the financial year
         partnership, title = "Community Safety Partnership", f"Community Safety Plan {plan_year}"
-    return PlanInfo(plan_year, partnership, title, starts, priorities, changes, sources, caveats)
+    return PlanInfo(plan_year, partnership, title, starts, priorities, changes, sources, caveats, lags)
 
 
 
@@ -221,6 +233,21 @@ def spc_source(con: duckdb.DuckDBPyConnection, snap: Snapshot, plan_year: str, a
     why = ("rebuilt from monthly values up to the report month" if "marts.indicator_spc" in snap.relations
            else "computed at report time (marts.indicator_spc is not in this warehouse)")
     return mem, why
+
+
+def spc_suggestions(spc_con: duckdb.DuckDBPyConnection | None, plan_year: str, area_code: str) -> list[dict]:
+    """Suggested SPC recalculations for the district (marts.indicator_spc_suggestions; [] if absent)."""
+    if spc_con is None:
+        return []
+    try:
+        frame = spc_con.execute("""select label, indicator_id, suggested_from, run_months, side, reason
+                                   from marts.indicator_spc_suggestions
+                                   where plan_year = ? and area_code = ? order by priority_id, indicator_id""",
+                                [plan_year, area_code]).df()
+    except duckdb.CatalogException:
+        return []  # a warehouse built before suggestions existed
+    # The same series can sit under two priorities: one suggestion per indicator.
+    return frame.drop_duplicates("indicator_id").to_dict("records")
 
 
 def spc_summary(spc_con: duckdb.DuckDBPyConnection | None, plan_year: str, area_code: str) -> dict:

@@ -40,9 +40,11 @@ _FLAG_COMMENTS = {
 }
 
 OUTCOME_COLUMNS = ["Indicator", "Indicator id", "Type", "Data source", "Aim", "Target", "Period", "Value",
-                   "Unit", "Count", "Base", "Previous value", "Previous count", "Previous base", "Change",
-                   "Change %", "CI lower (95%)", "CI upper (95%)", "Status", "SPC variation", "SPC assurance",
-                   "Current trend", "Baseline % change", "Recording change", "Data quality"]
+                   "Unit", "Count", "Base", "Previous value", "Previous count", "Previous base",
+                   "Change (unit of Value; percentages in points)", "Relative change (%; percentages in points)",
+                   "CI lower (95%)", "CI upper (95%)", "Status", "SPC variation", "SPC assurance",
+                   "Current trend", "Baseline change (%; percentages in points)", "Recording change",
+                   "Data quality", "What the signals say"]
 OUTCOME_COUNT_COLUMNS = ["Count", "Base", "Previous count", "Previous base"]
 WARD_COLUMNS = ["Indicator id", "Indicator", "Ward code", "Ward", "Period", "Value", "Count", "Base",
                 "Previous count", "Previous base", "Change"]
@@ -51,11 +53,13 @@ DATA_COLUMNS = ["Indicator id", "Indicator", "Month", "Value", "Numerator", "Den
 DATA_COUNT_COLUMNS = ["Numerator", "Denominator"]
 FORECAST_COLUMNS = ["Indicator id", "Indicator", "Month", "Forecast", "Lower (95%)", "Upper (95%)", "Method"]
 SUMMARY_COLUMNS = ["Priority", "Priority id", "Outcome", "Indicator", "Indicator id", "Type", "Aim", "Period",
-                   "Value", "Unit", "Count", "Change %", "Status", "SPC variation", "SPC assurance",
-                   "Current trend", "Baseline % change", "Data quality"]
+                   "Value", "Unit", "Count", "Change (% for counts and rates; points for percentages)", "Status",
+                   "SPC variation", "SPC assurance", "Current trend",
+                   "Baseline change (% for counts and rates; points for percentages)", "Data quality",
+                   "What the signals say"]
 SUMMARY_COUNT_COLUMNS = ["Count"]
 TALLY_COLUMNS = ["Priority", "Priority id", "Kind", "Lead(s)", "Indicators", "Improving", "Worsening",
-                 "No significant change", "Not assessed"]
+                 "No significant change", "Within the expected range", "Not assessed"]
 DQ_COLUMNS = ["Source", "Title", "State", "Latest month loaded", "Files received (this period's runs)",
               "Files refused this period", "Refused files and reasons"]
 
@@ -149,7 +153,7 @@ def _outcome_row(card: IndicatorCard) -> list[Any]:
             card.change, card.change_pct, card.ci_lower, card.ci_upper, card.status_label,
             card.variation.caption if card.variation else "", card.assurance.caption if card.assurance else "",
             card.trend.text, card.baseline, "Yes: " + card.recording_warning if card.recording_warning else "No",
-            card.dq_note]
+            card.dq_note, " ".join(part for part in (card.message, card.reconciliation) if part)]
 
 
 def write_priority_workbook(path: Path, card: PriorityCard, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +162,7 @@ def write_priority_workbook(path: Path, card: PriorityCard, ctx: dict[str, Any])
     period_label = ctx["period_label"]
     legend = (f"Figures for {ctx['area_name']}, {period_label}. Withheld figures show {ctx['rules'].marker}, "
               f"{ctx['rules'].secondary_marker} or {ctx['rules'].rate_marker} (see Notes).")
-    widths = [40, 24, 26, 22, 22, 8, 20, 11, 18, 11, 11, 11, 11, 11, 10, 10, 11, 11, 20, 22, 20, 34, 12, 26, 34]
+    widths = [40, 24, 26, 22, 22, 8, 20, 11, 18, 11, 11, 11, 11, 11, 14, 14, 11, 11, 20, 22, 20, 34, 14, 26, 34, 60]
     for outcome in card.outcomes:
         ws = book.sheet(outcome.sheet_name, f"{card.title}: outcome {outcome.number}",
                         outcome.statement, OUTCOME_COLUMNS, widths)
@@ -237,10 +241,16 @@ def _method_notes(ctx: dict[str, Any]) -> list[tuple[str, str]]:
                                    "straddle a recording change.")),
         ("Current trend", ("Direction of the latest 12-month value compared with the 12-month value a month "
                           "earlier, and for how many consecutive months it has moved that way.")),
-        ("Baseline % change", (f"Latest 12 months compared with the 12 months before plan year {info.plan_year} "
-                              f"began; before the plan year starts, compared with the same point a year earlier.")),
+        ("Baseline change", (f"Latest 12 months compared with the 12 months before plan year {info.plan_year} "
+                            f"began; before the plan year starts, compared with the same point a year earlier. "
+                            f"'Not comparable' when a recording change falls between them.")),
+        ("Changes and units", ("Counts, rates and averages: change as a % of the earlier value. Percentages: "
+                              "change in percentage points (27.0% to 29.2% is +2.2 pts), never a % of a %.")),
         ("SPC", ("NHS England Making Data Count XmR charts: variation icon for the latest month; assurance icon "
-                "only where a target is set.")),
+                "only where a target is set. Limits fixed on a baseline (the first 20 months of each recording "
+                "period) and extended; recalculated only at a recording change or an agreed recalculation.")),
+        ("What the signals say", ("The status, the SPC icon and the trend read together; when they point "
+                                 "different ways, the message says why, and names a known reporting lag.")),
         ("Baseline forecast", ("12 months ahead 'if we stay on our current course' (exponential smoothing or a "
                               "straight line on short series), with a 95% prediction interval.")),
     ]
@@ -281,7 +291,7 @@ def write_committee_workbook(path: Path, priorities: Sequence[PriorityCard], ctx
     legend = (f"All priorities, {ctx['area_name']}, {ctx['period_label']}. Withheld figures show "
               f"{ctx['rules'].marker}, {ctx['rules'].secondary_marker} or {ctx['rules'].rate_marker} (see Notes).")
     ws = book.sheet("Summary", f"{ctx['info'].title}: committee summary", legend, SUMMARY_COLUMNS,
-                    [30, 18, 40, 40, 24, 26, 24, 20, 11, 18, 11, 10, 20, 22, 20, 34, 12, 34])
+                    [30, 18, 40, 40, 24, 26, 24, 20, 11, 18, 11, 14, 20, 22, 20, 34, 14, 34, 60])
     r = _FIRST
     for p in priorities:
         for o in p.outcomes:
@@ -289,19 +299,20 @@ def write_committee_workbook(path: Path, priorities: Sequence[PriorityCard], ctx
                 book.row(ws, r, [p.title, p.priority_id, o.statement, c.label, c.indicator_id, c.group, c.aim_text,
                                  c.window_range, c.value, c.unit, c.numerator if c.is_count else "", c.change_pct,
                                  c.status_label, c.variation.caption if c.variation else "",
-                                 c.assurance.caption if c.assurance else "", c.trend.text, c.baseline, c.dq_note])
+                                 c.assurance.caption if c.assurance else "", c.trend.text, c.baseline, c.dq_note,
+                                 " ".join(part for part in (c.message, c.reconciliation) if part)])
                 r += 1
     ws.autofilter(_FIRST - 1, 0, max(r - 1, _FIRST), len(SUMMARY_COLUMNS) - 1)
 
     ws = book.sheet("Priorities", "Status of indicators by priority",
                     "Numbers of indicators (not people): how many are improving, worsening or unchanged.",
-                    TALLY_COLUMNS, [40, 18, 14, 50, 11, 11, 11, 14, 12])
+                    TALLY_COLUMNS, [40, 18, 14, 50, 11, 11, 11, 14, 14, 12])
     r = _FIRST
     for p in priorities:
         t = p.tally
         book.row(ws, r, [p.title, p.priority_id, "Cross-cutting" if p.kind == "cross_cutting" else "Priority",
                          p.leads, t["total"], t["improving"], t["worsening"], t["no_significant_change"],
-                         t["not_assessed"]])
+                         t["within_expected_range"], t["not_assessed"]])
         r += 1
 
     ws = book.sheet("Data quality", "Data quality this period",

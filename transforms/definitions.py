@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 INDICATORS_DIR = ROOT / "transforms" / "indicators"
 PLANS_DIR = ROOT / "plans"
 RECORDING_CHANGES_FILE = ROOT / "transforms" / "recording_changes.yml"
+SPC_RECALCULATIONS_FILE = ROOT / "transforms" / "spc_recalculations.yml"
 
 # The method alone decides how an indicator is computed, its confidence interval and its test of a
 # change (transforms/engine.py docstring): there is no separate ci_method to keep in step with it.
@@ -70,6 +71,9 @@ class IndicatorDefinition(_Strict):
     recording_changes: tuple[str, ...] = ()
     rebase_dates: tuple[date, ...] = ()
     caveats: tuple[str, ...] = ()
+    # The indicator reads the late-arriving fields of a source that declares a reporting_lag
+    # (expectations/sources.yml), so its newest months may be incomplete.
+    affected_by_reporting_lag: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> IndicatorDefinition:
@@ -96,9 +100,34 @@ class RecordingChange(_Strict):
     source: str
 
 
+class SpcRecalculation(_Strict):
+    """A recorded decision to recalculate SPC limits from `date` (Making Data Count practice:
+    after a sustained, explained change in the process, never automatically)."""
+
+    date: date
+    indicators: tuple[str, ...] = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    agreed_by: str = Field(min_length=1)
+
+
 class Lead(_Strict):
     name: str
     agency: str
+
+
+class ExpectedRange(_Strict):
+    """A band the plan expects the value to sit in (e.g. MARAC repeats 28–40%, SafeLives), in the
+    indicator's own unit; inside it the indicator is "within the expected range"."""
+
+    low: float
+    high: float
+    source: str = Field(min_length=1)  # who says so, e.g. "SafeLives"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ExpectedRange:
+        if not self.low < self.high:
+            raise ValueError(f"expected_range needs low < high, got {self.low} and {self.high}")
+        return self
 
 
 class PlanIndicator(_Strict):
@@ -109,6 +138,7 @@ class PlanIndicator(_Strict):
     data_source: str
     aim: Literal["increase", "decrease"]
     target: float | None = None
+    expected_range: ExpectedRange | None = None
     kind: Literal["indicator", "performance_measure"] = "indicator"
     tag: Literal["how_much", "how_well", "better_off"] | None = None
     draft: bool = False
@@ -184,6 +214,30 @@ def load_recording_changes(path: Path | None = None) -> dict[str, RecordingChang
     return {change.id: change for change in changes}
 
 
+def load_spc_recalculations(path: Path | None = None,
+                            indicators: dict[str, IndicatorDefinition] | None = None) -> list[SpcRecalculation]:
+    """The agreed SPC recalculation points (transforms/spc_recalculations.yml), checked.
+
+    Each entry needs date, indicators, reason and agreed_by; an unknown indicator fails with the
+    entry's position, so a typo cannot silently leave a recalculation unapplied.
+    """
+    path = path or SPC_RECALCULATIONS_FILE
+    if not path.exists():
+        return []
+    data = _load_yaml(path) or {}
+    out = []
+    for number, item in enumerate(data.get("recalculations") or [], start=1):
+        try:
+            recalculation = SpcRecalculation.model_validate(item)
+        except Exception as error:
+            raise ValueError(f"{path.name}: recalculation {number}: {error}") from error
+        unknown = [i for i in recalculation.indicators if indicators is not None and i not in indicators]
+        if unknown:
+            raise ValueError(f"{path.name}: recalculation {number}: unknown indicator(s) {', '.join(unknown)}")
+        out.append(recalculation)
+    return out
+
+
 def load_plan(path: Path) -> Plan:
     try:
         return Plan.model_validate(_load_yaml(path))
@@ -212,6 +266,10 @@ def check_references(indicators, changes, plans) -> None:
         for source in definition.sources:
             if source not in sources:
                 raise ValueError(f"indicator {definition.id}: unknown source '{source}'")
+        if definition.affected_by_reporting_lag and not any(
+                catalogue().sources[s].reporting_lag for s in definition.sources):
+            raise ValueError(f"indicator {definition.id}: affected_by_reporting_lag, but none of its sources "
+                             "declares a reporting_lag in expectations/sources.yml")
         for change in definition.recording_changes:
             if change not in changes:
                 raise ValueError(f"indicator {definition.id}: unknown recording change '{change}'")

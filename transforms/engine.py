@@ -37,7 +37,7 @@ import pandas as pd
 
 from transforms import stats
 from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
-from transforms.judgement import VALUE_COLUMNS, VALUE_TYPES, status_for, statuses
+from transforms.judgement import VALUE_COLUMNS, VALUE_TYPES, status_for, statuses, within_range
 from transforms.survey_indicators import survey_indicator_rows
 from warehouse.schema import table_exists, write_table
 
@@ -226,18 +226,35 @@ def _confidence_limits(definition: IndicatorDefinition, window: dict, length: np
     x, n = window["numerator"], window["denominator"]
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "count":
-            lower, upper = stats.poisson_count_ci(x)
+            lower, upper = stats.poisson_count_ci(x, missing="propagate")
             return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
         if method == "rate":
-            lower, upper = stats.rate_ci(x, n, multiplier)
+            lower, upper = stats.rate_ci(x, n, multiplier, missing="propagate")
             return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
         if method == "proportion":
-            safe_n = np.where(n > 0, n, 1.0)
-            lower, upper = stats.wilson_ci(np.minimum(x, safe_n), safe_n)
+            # Never clipped: a numerator above its denominator is refused by wilson_ci
+            # (the engine names the indicator, see _refuse_impossible_proportions).
+            safe_n = np.where(n > 0, n, np.nan)
+            lower, upper = stats.wilson_ci(x, safe_n, missing="propagate")
             return (np.where(n > 0, np.asarray(lower) * multiplier, np.nan),
                     np.where(n > 0, np.asarray(upper) * multiplier, np.nan))
         lower, upper = stats.mean_t_ci(window["value"], window["variance"], length)
         return np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+
+
+def _first_impossible_window(definition: IndicatorDefinition, window: dict, grid, area: np.ndarray,
+                             starts: np.ndarray, ends: np.ndarray) -> str:
+    """' (area …, months … to …)' of the first window whose counts are out of domain, or ''."""
+    x, n = np.asarray(window["numerator"], dtype=float), window.get("denominator")
+    with np.errstate(invalid="ignore"):
+        bad = x < 0
+        if n is not None and definition.method == "proportion":
+            bad = bad | (x > np.asarray(n, dtype=float))
+    if not np.any(bad):
+        return ""
+    i = int(np.argmax(bad))
+    return (f" (area {grid.area_codes[area[i]]}, months {grid.months[starts[i]]:%Y-%m} to "
+            f"{grid.months[ends[i]]:%Y-%m})")
 
 
 def _change_p_values(definition: IndicatorDefinition, current: dict[str, np.ndarray],
@@ -324,7 +341,13 @@ def indicator_rows(definition: IndicatorDefinition, changes: dict[str, Recording
         return pd.DataFrame()
     length = ends - starts + 1
     current = _window_values(definition, grid, totals, area, starts, ends, populations)
-    ci_lower, ci_upper = _confidence_limits(definition, current, length)
+    try:
+        ci_lower, ci_upper = _confidence_limits(definition, current, length)
+    except ValueError as error:
+        # A count outside the method's domain (negative, numerator above denominator) is a data
+        # error: refuse the indicator with its name rather than publish a clipped interval.
+        bad = _first_impossible_window(definition, current, grid, area, starts, ends)
+        raise ValueError(f"indicator {definition.id}{bad}: {error}") from error
     previous_ok = _complete(delivered, area, starts - 12, ends - 12)
     # A window without a complete previous one is compared with itself; the result is dropped below.
     previous_starts, previous_ends = np.where(previous_ok, starts - 12, starts), np.where(previous_ok, ends - 12, ends)
@@ -414,14 +437,18 @@ def attach_plan(base: pd.DataFrame, plans: dict[str, Plan], ward_areas: set[str]
     """One copy of the values per plan entry (priority × outcome × indicator), with aim and status."""
     entries = pd.DataFrame(
         [{"plan_year": plan.plan_year, "priority_id": priority.id, "outcome_id": outcome.id, "indicator_id": entry.id,
-          "aim": entry.aim} for plan in plans.values() for priority, outcome, entry in plan.entries()],
-        columns=["plan_year", "priority_id", "outcome_id", "indicator_id", "aim"])
+          "aim": entry.aim, "range_low": entry.expected_range.low if entry.expected_range else np.nan,
+          "range_high": entry.expected_range.high if entry.expected_range else np.nan}
+         for plan in plans.values() for priority, outcome, entry in plan.entries()],
+        columns=["plan_year", "priority_id", "outcome_id", "indicator_id", "aim", "range_low", "range_high"])
     shown = base[(base["area_type"] == "district") | base["area_code"].isin(ward_areas)]
     # An inner merge keeps the order of the entries, and of the base rows within each entry.
     values = entries.merge(shown, on="indicator_id", how="inner", sort=False)
     if values.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
-    values["status"] = statuses(values["aim"], values["change"], values["change_significant"], values["crosses_recording_change"])
+    values["status"] = within_range(
+        statuses(values["aim"], values["change"], values["change_significant"], values["crosses_recording_change"]),
+        values["value"], values["range_low"], values["range_high"], values["crosses_recording_change"])
     return values[VALUE_COLUMNS]
 
 
@@ -444,6 +471,9 @@ def catalogue_frame(indicators: dict[str, IndicatorDefinition], plans: dict[str,
                 "label": entry.label, "title": definition.title, "definition": definition.definition,
                 "source": ", ".join(definition.sources), "data_source": entry.data_source, "method": definition.method,
                 "unit": definition.unit, "aim": entry.aim, "target": entry.target, "kind": entry.kind, "tag": entry.tag,
+                "expected_low": entry.expected_range.low if entry.expected_range else None,
+                "expected_high": entry.expected_range.high if entry.expected_range else None,
+                "expected_source": entry.expected_range.source if entry.expected_range else None,
                 "lead": "; ".join(f"{lead.name} ({lead.agency})" for lead in priority.leads),
                 "caveats": " ".join(definition.caveats), "recording_changes": ", ".join(definition.recording_changes),
                 "draft": bool(entry.draft or outcome.draft),
@@ -454,7 +484,10 @@ def catalogue_frame(indicators: dict[str, IndicatorDefinition], plans: dict[str,
 def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: pd.DataFrame) -> None:
     con.register("catalogue_frame", catalogue.astype(object))
     con.execute("""create or replace table marts.indicator_catalogue as
-                   select * replace (target::double as target, draft::boolean as draft) from catalogue_frame""")
+                   select * replace (target::double as target, draft::boolean as draft,
+                                     expected_low::double as expected_low, expected_high::double as expected_high,
+                                     expected_source::varchar as expected_source)
+                   from catalogue_frame""")
     con.unregister("catalogue_frame")
 
 

@@ -30,6 +30,17 @@ def status_for(aim: str, change: float | None, significant: bool | None, crossin
     return "improving" if up == (aim == "increase") else "worsening"
 
 
+def within_range(status: np.ndarray, value: pd.Series, low: pd.Series, high: pd.Series,
+                 crossing: pd.Series) -> np.ndarray:
+    """Status against a plan's expected range: a value inside [low, high] (both in the indicator's
+    unit) is "within_expected_range" whatever its change; outside it, or without a range, the
+    status against the aim stands. Never across a recording change (still "not_assessed")."""
+    values, lows, highs = (x.to_numpy(dtype=float) for x in (value, low, high))
+    with np.errstate(invalid="ignore"):
+        inside = (values >= lows) & (values <= highs) & ~crossing.to_numpy(dtype=bool)
+    return np.where(inside, "within_expected_range", status)
+
+
 def statuses(aim: pd.Series, change: pd.Series, significant: pd.Series, crossing: pd.Series) -> np.ndarray:
     """`status_for` of every row at once (change NaN and significant None = not compared)."""
     assessed = change.notna().to_numpy() & significant.notna().to_numpy() & ~crossing.to_numpy(dtype=bool)

@@ -1,6 +1,10 @@
 """XmR statistical process control, NHS England "Making Data Count" rules.
 
-Defaults match NHSRplotthedots 0.2.2 (METHODS.md §1).  The engine is pure: a sequence
+Defaults match NHSRplotthedots 0.2.2 (METHODS.md §1, read from its R/ptd_spc_standard.R and
+R/ptd_calculate_point_type.R at the 0.2.2 release commit 050b07d), except the baseline: Making Data
+Count practice fixes the limits on a baseline (here the first 20 points of each rebase group, or
+all of a shorter group) and extends them; NHSRplotthedots uses every point unless told otherwise.
+The engine is pure: a sequence
 of monthly values in, one `SpcPoint` per input value out (same order, same length),
 computed separately inside each rebase group so no rule ever spans a rebase.
 
@@ -28,12 +32,17 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "CONFLICT_RULES",
+    "DEFAULT_BASELINE_N",
+    "NEAR_FACTOR",
+    "NO_LIMITS_REASONS",
     "POINT_TYPES",
     "RULES",
     "SpcPoint",
     "SpcSettings",
     "assurance_icon",
     "points_to_frame",
+    "range_assurance_icon",
     "rebase_groups_for",
     "variation_icon",
     "xmr",
@@ -50,24 +59,50 @@ POINT_TYPES = (
 RULES = ("outside_limits", "trend", "two_of_three", "shift")
 _IMPROVEMENT_SIGN = {"increase": 1, "decrease": -1, "neutral": 0}
 _TWO_OF_THREE_VARIANTS = ("nhsr", "mdc_2023")
+# How a point that meets rules in both directions is labelled (METHODS.md §1):
+#   "first_rule"        — NHSRplotthedots 0.2.2: the first rule in RULES order decides, with that
+#                         rule's direction (a point shared by an up and a down trend takes the
+#                         later, right-hand trend's direction);
+#   "improvement_wins"  — as some MDC material shows: any improvement rule beats concern.
+CONFLICT_RULES = ("first_rule", "improvement_wins")
+LIMIT_FACTOR = 2.66
+# The 2σ ("near") limit is two thirds of the 3σ one; the exact product, never a rounded 1.7733.
+NEAR_FACTOR = 2 * LIMIT_FACTOR / 3
+DEFAULT_BASELINE_N = 20
+# Why a group has no limits (SpcPoint.no_limits_reason).
+NO_LIMITS_REASONS = {
+    "trial": "fewer points than the minimum since the last rebase (trial limits are not shown)",
+    "no_variation": "every baseline month has the same value, so the limits would have no width",
+    "no_moving_range": "no two consecutive baseline months are present, so no moving range exists",
+}
 
 
 @dataclass(frozen=True)
 class SpcSettings:
-    """Tunable SPC parameters; defaults are NHSRplotthedots 0.2.2's."""
+    """Tunable SPC parameters; defaults are NHSRplotthedots 0.2.2's, with an MDC baseline.
+
+    fix_after_n_points is the baseline: the limits are computed on the first n present points
+    of each rebase group (all of a shorter group) and extended; None uses every point.
+    near_factor None means the exact two thirds of limit_factor.
+    """
 
     trend_n: int = 7
     shift_n: int = 7
     screen_outliers: bool = True
     mr_screen_factor: float = 3.267
-    limit_factor: float = 2.66
-    near_factor: float = 1.7733
+    limit_factor: float = LIMIT_FACTOR
+    near_factor: float | None = None
     two_of_three_variant: str = "nhsr"
     min_points: int = 13
-    fix_after_n_points: int | None = None
+    fix_after_n_points: int | None = DEFAULT_BASELINE_N
+    conflict_rule: str = "first_rule"
 
     def __post_init__(self) -> None:
         """Reject settings that would silently give meaningless limits."""
+        if self.conflict_rule not in CONFLICT_RULES:
+            raise ValueError(
+                f"conflict_rule must be one of {CONFLICT_RULES}, got {self.conflict_rule!r}"
+            )
         if self.two_of_three_variant not in _TWO_OF_THREE_VARIANTS:
             raise ValueError(
                 f"two_of_three_variant must be one of {_TWO_OF_THREE_VARIANTS}, "
@@ -80,13 +115,18 @@ class SpcSettings:
             raise ValueError("trend_n and shift_n must be >= 2")
         if self.min_points < 2:
             raise ValueError("min_points must be >= 2")
-        if not 0 < self.near_factor < self.limit_factor:
+        if not 0 < self.near < self.limit_factor:
             raise ValueError("need 0 < near_factor < limit_factor")
+
+    @property
+    def near(self) -> float:
+        """The 2σ factor in use: near_factor, or exactly 2/3 of limit_factor."""
+        return self.near_factor if self.near_factor is not None else 2 * self.limit_factor / 3
 
 
 @dataclass(frozen=True)
 class SpcPoint:
-    """One XmR output point; limits are None for trial groups (< min_points values)."""
+    """One XmR output point; limits are None when the group has none (see no_limits_reason)."""
 
     value: float | None
     rebase_group: int
@@ -102,6 +142,10 @@ class SpcPoint:
     direction: int | None
     trial: bool
     target: float | None = None
+    # True for the points the group's limits were computed on.
+    baseline: bool = False
+    # Key of NO_LIMITS_REASONS when the group has no limits, else None.
+    no_limits_reason: str | None = None
 
 
 def _clean(value: Any) -> float | None:
@@ -163,13 +207,18 @@ def _same_sign_runs(signs: Sequence[int]) -> list[tuple[int, int, int]]:
     return runs
 
 
-def _trial_group(ys: list[float | None], group: int, mrs: list[float | None],
-                 target: float | None) -> list[SpcPoint]:
-    """Points for a group too short (or too gappy) for limits: no limits, no judgement."""
+def _group_without_limits(ys: list[float | None], group: int, mrs: list[float | None],
+                          target: float | None, reason: str) -> list[SpcPoint]:
+    """Points for a group that cannot have limits (too short, too gappy, or no variation).
+
+    No limits and no judgement; `reason` (a NO_LIMITS_REASONS key) says why.  Only a short
+    group is a trial group: a flat baseline is long enough, it just has no spread.
+    """
     return [
         SpcPoint(value=y, rebase_group=group, centre=None, upper_limit=None, lower_limit=None,
                  upper_2sigma=None, lower_2sigma=None, moving_range=mr, point_type=None,
-                 rule=None, direction=None, trial=True, target=target)
+                 rule=None, direction=None, trial=reason == "trial", target=target,
+                 no_limits_reason=reason)
         for y, mr in zip(ys, mrs, strict=True)
     ]
 
@@ -190,7 +239,7 @@ def _evaluate_group(
     known = {i: y for i, y in enumerate(ys) if y is not None}
     present = list(known)
     if len(present) < settings.min_points:
-        return _trial_group(ys, group, mrs, target)
+        return _group_without_limits(ys, group, mrs, target, "trial")
 
     baseline = present[: settings.fix_after_n_points] if settings.fix_after_n_points else present
     baseline_set = set(baseline)
@@ -199,8 +248,11 @@ def _evaluate_group(
     base_mrs = [mr for i in baseline if (mr := mrs[i]) is not None and (i - 1) in baseline_set]
     if not base_mrs:
         # Every other month missing: no moving range exists, so limits cannot be formed.
-        return _trial_group(ys, group, mrs, target)
+        return _group_without_limits(ys, group, mrs, target, "no_moving_range")
     mr_bar = float(np.mean(base_mrs))
+    if mr_bar == 0:
+        # A flat baseline would give limits of zero width and flag any later movement.
+        return _group_without_limits(ys, group, mrs, target, "no_variation")
     if settings.screen_outliers and mr_bar > 0:
         # Nelson (1982) screening, single pass: ranges >= 3.267·MR-bar are dropped.
         kept = [m for m in base_mrs if m < settings.mr_screen_factor * mr_bar]
@@ -208,8 +260,8 @@ def _evaluate_group(
 
     upl = centre + settings.limit_factor * mr_bar
     lpl = centre - settings.limit_factor * mr_bar
-    u2 = centre + settings.near_factor * mr_bar
-    l2 = centre - settings.near_factor * mr_bar
+    u2 = centre + settings.near * mr_bar
+    l2 = centre - settings.near * mr_bar
 
     side = [0 if y is None else _sign(y - centre) for y in ys]
     outside = [y is not None and (y > upl or y < lpl) for y in ys]
@@ -251,37 +303,42 @@ def _evaluate_group(
 
     points: list[SpcPoint] = []
     for i, y in enumerate(ys):
-        point_type, rule, point_direction = _classify(y, hits[i], improvement_sign)
+        point_type, rule, point_direction = _classify(y, hits[i], improvement_sign,
+                                                      settings.conflict_rule)
         points.append(
             SpcPoint(value=y, rebase_group=group, centre=centre, upper_limit=upl,
                      lower_limit=lpl, upper_2sigma=u2, lower_2sigma=l2, moving_range=mrs[i],
                      point_type=point_type, rule=rule, direction=point_direction, trial=False,
-                     target=target)
+                     target=target, baseline=i in baseline_set)
         )
     return points
 
 
 def _classify(
-    y: float | None, hits: list[tuple[int, int]], improvement_sign: int
+    y: float | None, hits: list[tuple[int, int]], improvement_sign: int,
+    conflict_rule: str = "first_rule",
 ) -> tuple[str | None, str | None, int | None]:
     """Resolve a point's rule hits into (point_type, rule, direction)."""
     if y is None:
         return None, None, None
     if not hits:
         return "common_cause", None, 0
-    if improvement_sign == 0:
-        # Neutral: the highest-precedence rule decides; on a tie (a peak shared by an up
-        # and a down trend) the later run wins, as NHSRplotthedots uses the right side.
-        best = min(rank for rank, _ in hits)
-        direction = [d for rank, d in hits if rank == best][-1]
-        kind = "special_cause_neutral_high" if direction > 0 else "special_cause_neutral_low"
-        return kind, RULES[best], direction
     improving = [rank for rank, d in hits if d * improvement_sign > 0]
-    if improving:
-        # MDC tool behaviour: a point that is both improvement and concern shows improvement;
+    if improvement_sign != 0 and conflict_rule == "improvement_wins" and improving:
+        # Some MDC material: a point that is both improvement and concern shows improvement;
         # the rule reported is the highest-precedence rule behind that improvement.
         return "special_cause_improvement", RULES[min(improving)], improvement_sign
-    return "special_cause_concern", RULES[min(rank for rank, _ in hits)], -improvement_sign
+    # NHSRplotthedots 0.2.2 (case_when in ptd_special_cause_type): the first rule in RULES
+    # order labels the point with its own direction; on a tie (a peak shared by an up and a
+    # down trend) the later, right-hand run decides.
+    best = min(rank for rank, _ in hits)
+    direction = [d for rank, d in hits if rank == best][-1]
+    if improvement_sign == 0:
+        kind = "special_cause_neutral_high" if direction > 0 else "special_cause_neutral_low"
+        return kind, RULES[best], direction
+    if direction * improvement_sign > 0:
+        return "special_cause_improvement", RULES[best], direction
+    return "special_cause_concern", RULES[best], direction
 
 
 def xmr(
@@ -344,6 +401,23 @@ def assurance_icon(
         return "consistent_fail"
     if below_lpl:
         return "consistent_pass"
+    return "hit_or_miss"
+
+
+def range_assurance_icon(points: Sequence[SpcPoint], low: float, high: float) -> str | None:
+    """Assurance against an expected range [low, high] (e.g. SafeLives' 28–40%), from the last
+    group's process limits: both limits inside the range → the process will consistently sit in it
+    ("consistent_pass"); the range wholly outside the limits → it consistently will not
+    ("consistent_fail"); otherwise some months will and some will not ("hit_or_miss")."""
+    if not points:
+        return None
+    last = points[-1]
+    if last.upper_limit is None or last.lower_limit is None:
+        return None
+    if low <= last.lower_limit and last.upper_limit <= high:
+        return "consistent_pass"
+    if high < last.lower_limit or low > last.upper_limit:
+        return "consistent_fail"
     return "hit_or_miss"
 
 

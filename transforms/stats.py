@@ -62,19 +62,55 @@ def _check_confidence(confidence: float) -> None:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
 
 
+_MISSING_POLICIES = ("raise", "propagate")
+
+
+def _check_counts(method: str, x: np.ndarray, missing: str, n: np.ndarray | None = None) -> np.ndarray:
+    """Refuse counts outside the method's domain with a message naming the rule broken.
+
+    Negative counts and a numerator above its denominator are always refused (never clipped).
+    A missing numerator (NaN) is refused when missing="raise" (the default for a single value);
+    with missing="propagate" (the engine's vectorised call over windows some of which have no
+    data) it gives NaN for BOTH limits — never a half-computed (0, NaN) pair.
+    Returns the mask of rows that have a numerator (and a denominator, when one is given).
+    """
+    if missing not in _MISSING_POLICIES:
+        raise ValueError(f"missing must be one of {_MISSING_POLICIES}, got {missing!r}")
+    present = ~np.isnan(x)
+    if n is not None:
+        present = present & ~np.isnan(n)
+    if missing == "raise" and not np.all(present):
+        raise ValueError(f"{method}: the numerator or denominator is missing (NaN); "
+                         "an interval needs a count (give 0 for none)")
+    with np.errstate(invalid="ignore"):
+        if np.any(x[present] < 0):
+            raise ValueError(f"{method}: counts must be >= 0, got {x[present][x[present] < 0][0]!r}")
+        if n is not None:
+            if np.any(n[present] < 0):
+                raise ValueError(f"{method}: the denominator must be >= 0")
+            above = present & (x > n)
+            if np.any(above):
+                raise ValueError(f"{method}: the numerator ({x[above][0]:g}) is above the "
+                                 f"denominator ({n[above][0]:g}); a proportion above 100% is "
+                                 "not a proportion")
+    return present
+
+
 def z_value(confidence: float = 0.95) -> float:
     """Two-sided standard-normal quantile for a confidence level (0.95 → 1.959964)."""
     _check_confidence(confidence)
     return float(_st.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
 
 
-def wilson_ci(x: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:
-    """Wilson score interval for a proportion x/n, as fractions 0–1 (n = 0 → NaN)."""
+def wilson_ci(x: Any, n: Any, confidence: float = 0.95, missing: str = "raise") -> tuple[Any, Any]:
+    """Wilson score interval for a proportion x/n, as fractions 0–1 (n = 0 → NaN).
+
+    x < 0 or x > n is refused (ValueError), never clipped; a missing x or n is refused unless
+    missing="propagate", which gives NaN for both limits of that row.
+    """
     z = z_value(confidence)
-    x_arr = np.asarray(x, dtype=float)
-    n_arr = np.asarray(n, dtype=float)
-    if np.any(x_arr < 0) or np.any(x_arr > n_arr):
-        raise ValueError("wilson_ci needs 0 <= x <= n")
+    x_arr, n_arr = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(n, dtype=float))
+    present = _check_counts("wilson_ci", x_arr, missing, n_arr)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Written as in METHODS.md §2: [2x + z² ∓ z·√(z² + 4x(1 − x/n))] / [2(n + z²)].
         # np.maximum guards the tiny negative that rounding can give when x == n.
@@ -84,20 +120,23 @@ def wilson_ci(x: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:
         upper = (2.0 * x_arr + z * z + root) / denom
     # Clip away rounding dust so x = 0 gives exactly 0 and x = n exactly 1.
     lower, upper = np.clip(lower, 0.0, 1.0), np.clip(upper, 0.0, 1.0)
-    empty = n_arr == 0
+    empty = (n_arr == 0) | ~present
     lower = np.where(empty, np.nan, lower)
     upper = np.where(empty, np.nan, upper)
     return _scalar_or_array(lower), _scalar_or_array(upper)
 
 
-def poisson_count_ci(x: Any, confidence: float = 0.95) -> tuple[Any, Any]:
-    """CI for a Poisson count: exact chi-square limits when x < 10, Byar's when x ≥ 10."""
+def poisson_count_ci(x: Any, confidence: float = 0.95, missing: str = "raise") -> tuple[Any, Any]:
+    """CI for a Poisson count: exact chi-square limits when x < 10, Byar's when x ≥ 10.
+
+    Negative counts are refused; a missing count is refused unless missing="propagate"
+    (then both limits are NaN).
+    """
     _check_confidence(confidence)
     alpha = 1.0 - confidence
     z = z_value(confidence)
     x_arr = np.asarray(x, dtype=float)
-    if np.any(x_arr < 0):
-        raise ValueError("poisson_count_ci needs x >= 0")
+    present = _check_counts("poisson_count_ci", x_arr, missing)
     with np.errstate(divide="ignore", invalid="ignore"):
         # chi2 with 0 degrees of freedom is undefined; the exact lower limit of 0 events is 0.
         exact_lo = np.where(x_arr > 0, _st.chi2.ppf(alpha / 2.0, 2.0 * x_arr) / 2.0, 0.0)
@@ -106,16 +145,21 @@ def poisson_count_ci(x: Any, confidence: float = 0.95) -> tuple[Any, Any]:
         x1 = x_arr + 1.0
         byar_hi = x1 * (1.0 - 1.0 / (9.0 * x1) + z / (3.0 * np.sqrt(x1))) ** 3
     use_byar = x_arr >= _BYAR_MIN_COUNT
-    lower = np.where(use_byar, byar_lo, exact_lo)
-    upper = np.where(use_byar, byar_hi, exact_hi)
+    lower = np.where(present, np.where(use_byar, byar_lo, exact_lo), np.nan)
+    upper = np.where(present, np.where(use_byar, byar_hi, exact_hi), np.nan)
     return _scalar_or_array(lower), _scalar_or_array(upper)
 
 
 def rate_ci(
-    x: Any, population: Any, multiplier: float = 1000, confidence: float = 0.95
+    x: Any, population: Any, multiplier: float = 1000, confidence: float = 0.95,
+    missing: str = "raise",
 ) -> tuple[Any, Any]:
-    """CI for a crude rate per `multiplier` population: Poisson count CI ÷ population."""
-    lo, hi = poisson_count_ci(x, confidence)
+    """CI for a crude rate per `multiplier` population: Poisson count CI ÷ population.
+
+    A missing or negative count is refused as in :func:`poisson_count_ci`; a zero or missing
+    population has no defined rate (NaN for both limits).
+    """
+    lo, hi = poisson_count_ci(x, confidence, missing)
     pop = np.asarray(population, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         # A zero (or missing) population has no defined rate: NaN rather than inf.

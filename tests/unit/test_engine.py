@@ -300,3 +300,12 @@ def test_all_areas_at_once_match_a_plain_per_area_computation(spec):
     if spec.method == "rate":
         assert got.loc[got["area_code"] == "E07000003", "value"].isna().all()
         assert got.loc[got["area_code"] == "E07000001", "denominator"].isin([100_000.0, 110_000.0]).all()
+
+
+def test_a_proportion_above_its_denominator_is_refused_not_clipped():
+    # 12 months of 10 out of 8 (a numerator above its denominator): before Step 11 the engine
+    # clipped it to 8/8 and published a CI; now it names the indicator, area and window.
+    index = months("2016-01-01", 12)
+    spec = definition(method="proportion", multiplier=100, denominator={"mart": "m", "measure": "n"})
+    with pytest.raises(ValueError, match=r"E07000110.*2016-01 to 2016-12.*above the denominator"):
+        series_rows(spec, pd.Series([10.0] * 12, index=index), pd.Series([8.0] * 12, index=index))

@@ -282,21 +282,25 @@ def test_every_priority_of_the_warehouse_gets_the_four_outputs(published):
 
 def test_da_scorecard_snapshot_against_hand_checked_values(published):
     rows = _table(_card(published), "scorecard-da_outcome_1")
-    assert rows[0] == ["Indicator", "Aim", "Latest", "Previous", "Change", "Change %", "95% CI",
-                       "Status against the aim", "SPC", "Current trend", "Baseline % change"]
+    assert rows[0] == ["Indicator", "Aim", "Latest", "Previous", "Change (in the unit of Latest; % in points)",
+                       "Relative change (%; percentages in points)", "95% CI", "Status against the aim", "SPC",
+                       "Current trend", "Baseline change (%; percentages in points)"]
     body = [r for r in rows[1:]]
     assert body[0] == ["Population indicators"]
     assert body[1][:8] == ["Number of reported DA incidents", "Increase", "305", "240", "+65", "+27.1%",
                            "271.7 to 341.2", "Improving"]
     assert body[1][9:] == ["▲ Rising for 12 months (the way the aim wants)", "+27.1%"]
     assert body[1][8].endswith("Improvement (high)")  # a step up held for 12 months: shift rule, high
-    assert body[2][:8] == ["% of BME reported DA incidents", "Increase", "9.8%", "10.0%", "-0.2 pts", "-1.6%",
+    # Percentages change in points in every change column: 30/305 = 9.836% against 24/240 = 10.0%
+    # is -0.164 points (not the relative -1.6%).
+    assert body[2][:8] == ["% of BME reported DA incidents", "Increase", "9.8%", "10.0%", "-0.2 pts", "-0.2 pts",
                            "6.9% to 13.7%", "No significant change"]
-    assert body[2][9:] == ["▼ Falling for 1 month (against the aim)", "-1.6%"]
+    assert body[2][9:] == ["▼ Falling for 1 month (against the aim)", "-0.2 pts"]
     assert body[3] == ["Performance measures: Is anyone better off?"]
+    # 60/305 = 19.67% against 60/240 = 25.0%: -5.33 points (the relative -21.3% is not shown).
     assert body[4][:8] == ["% of DA incidents involving a repeat victim", "Decrease", "19.7%", "25.0%",
-                           "-5.3 pts", "-21.3%", "15.6% to 24.5%", "Improving"]
-    assert body[4][9:] == ["▼ Falling for 12 months (the way the aim wants)", "-21.3%"]
+                           "-5.3 pts", "-5.3 pts", "15.6% to 24.5%", "Improving"]
+    assert body[4][9:] == ["▼ Falling for 12 months (the way the aim wants)", "-5.3 pts"]
     assert len(body) == 5
 
 
@@ -306,10 +310,10 @@ def test_da_detail_table_states_that_the_plan_year_has_not_started(published):
     assert rows["Aim"] == "Increase (higher is better)"
     assert rows["Latest: 12 months to Feb 2018 (Mar 2017 – Feb 2018)"] == "305 incidents"
     assert rows["Previous (Mar 2016 – Feb 2017)"] == "240 incidents"
-    assert rows["Change"] == "+65 (+27.1%)"
+    assert rows["Change"] == "+65 incidents (+27.1%)"
     assert "p = 0.012" in rows["Status against the aim"]
-    assert rows["Baseline % change"].startswith("+27.1% Plan year 2018-19 has not started (it starts 1 April 2018)")
-    assert "12 months to Feb 2017" in rows["Baseline % change"]
+    assert rows["Baseline change"].startswith("+27.1% Plan year 2018-19 has not started (it starts 1 April 2018)")
+    assert "12 months to Feb 2017" in rows["Baseline change"]
     assert rows["Recording changes"] == "No recording change affects these periods."
     assert "1 file refused this period" in rows["Data quality"]
 
@@ -413,7 +417,7 @@ def test_workbook_sheets_freeze_and_formats(published):
     header = [c.value for c in ws[3]]
     row = {h: c for h, c in zip(header, ws[4], strict=False)}
     assert row["Indicator id"].value == "da_incidents" and row["Count"].value == 305
-    assert row["Count"].number_format == "#,##0" and row["Change %"].number_format.startswith("+0.0%")
+    assert row["Count"].number_format == "#,##0" and row["Relative change (%; percentages in points)"].number_format.startswith("+0.0%")
     assert len(ws._images) == 2  # da_incidents and da_repeat_victim_pct; da_bme_pct is withheld
     notes = [r[1] for r in wb["Notes"].iter_rows(values_only=True) if r and r[0] == "Disclosure control"]
     assert notes and "1 to 4" in notes[0]
@@ -426,14 +430,16 @@ def test_committee_summary_and_data_quality(published):
     root = published["dir"]
     html = (root / "committee_summary.html").read_text(encoding="utf-8")
     tally = {r[0]: r[2:] for r in _table(html, "priority-tally")[1:]}
-    assert tally["Domestic Abuse"] == ["3", "2", "0", "1", "0"]
-    assert tally["Mental Health"] == ["1", "0", "0", "1", "0"]
+    # total, improving, worsening, no significant change, within the expected range, not assessed
+    assert tally["Domestic Abuse"] == ["3", "2", "0", "1", "0", "0"]
+    assert tally["Mental Health"] == ["1", "0", "0", "1", "0", "0"]
     assert "police_s136" in html and "Stale" in html
     wb = load_workbook(root / "committee_summary.xlsx", read_only=True)
     assert wb.sheetnames == ["Summary", "Priorities", "Data quality", "Notes"]
     wb.close()
     dq = (root / "data_quality.html").read_text(encoding="utf-8")
     assert "da_incidents_2018-02_resend.csv" in dq and "DASH Risk" in dq
+    assert "SPC limits: suggested recalculations" in dq and "spc_recalculations.yml" in dq
     assert "quarantine/police_da_incidents/da_incidents_2018-02_resend.csv" in dq
     assert published["result"]["data_quality"]["stale"] == ["police_s136"]
     mh = _card(published, "mental_health")
@@ -503,7 +509,8 @@ def test_baseline_once_the_plan_year_has_started(tmp_path, published):
     # A plan year with no plan file starts on 1 April of its first year: 2017-18 starts 1 April
     # 2017, so February 2018 is inside it and the baseline is the 12 months to March 2017:
     # 11 x 20 + 24 = 245 incidents (245 -> 305: +24.5%), and 25 / 245 = 10.20% BME
-    # (9.836 / 10.204 - 1 = -3.6%). No plan file also means no SPC: the card says so.
+    # (9.836 - 10.204 = -0.37 percentage points: a percentage changes in points, not -3.6%).
+    # No plan file also means no SPC: the card says so.
     import shutil
 
     copy = tmp_path / "csp.duckdb"
@@ -515,9 +522,9 @@ def test_baseline_once_the_plan_year_has_started(tmp_path, published):
     html = (Path(result["reports_dir"]) / "domestic_abuse" / "report_card.html").read_text(encoding="utf-8")
     rows = {r[0]: r for r in _table(html, "scorecard-da_outcome_1")[1:] if len(r) > 1}
     assert rows["Number of reported DA incidents"][10] == "+24.5%"
-    assert rows["% of BME reported DA incidents"][10] == "-3.6%"
+    assert rows["% of BME reported DA incidents"][10] == "-0.4 pts"
     detail = {r[0]: r[1] for r in _table(html, "detail-da_incidents") if len(r) == 2}
-    assert "since the 12 months to Mar 2017" in detail["Baseline % change"]
+    assert "since the 12 months to Mar 2017" in detail["Baseline change"]
     assert "has not started" not in html
     assert detail["SPC variation (latest month)"].startswith("Not available")
     wb = load_workbook(Path(result["reports_dir"]) / "domestic_abuse" / "indicators.xlsx", read_only=True)

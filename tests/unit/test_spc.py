@@ -8,7 +8,7 @@ Most cases use a fixed 12-point baseline so the limits are easy to work by hand:
 Either way: mean = (6·12 + 6·10)/12 = 11 exactly; the 11 moving ranges are all 2, so
 MR-bar = 2 (screening keeps them: 2 < 3.267·2 = 6.534).
     UPL = 11 + 2.66·2   = 16.32        LPL = 11 − 5.32   = 5.68
-    2σ  = 11 ± 1.7733·2 = 14.5466 / 7.4534
+    2σ  = 11 ± (2·2.66/3)·2 = 11 ± 3.546667 = 14.546667 / 7.453333
 With `fix_after_n_points=12` those limits stay put whatever tail we append, and the
 alternating baseline itself never signals (no runs, nothing beyond 2σ).
 Indices below are 0-based; the tail starts at index 12.
@@ -67,8 +67,9 @@ def test_fixed_baseline_limits_and_quiet_baseline() -> None:
     assert p.centre == pytest.approx(11)
     assert p.upper_limit == pytest.approx(16.32)
     assert p.lower_limit == pytest.approx(5.68)
-    assert p.upper_2sigma == pytest.approx(14.5466)
-    assert p.lower_2sigma == pytest.approx(7.4534)
+    assert p.upper_2sigma == pytest.approx(11 + 2 * 2.66 / 3 * 2, rel=1e-12)
+    assert p.upper_2sigma == pytest.approx(14.546667, abs=5e-7)
+    assert p.lower_2sigma == pytest.approx(7.453333, abs=5e-7)
     assert pts[0].moving_range is None and p.moving_range == pytest.approx(1)
     assert signals(pts) == {}
     assert all(q.point_type == "common_cause" and q.rule is None for q in pts)
@@ -258,8 +259,9 @@ PEAK = [10.1, 10.2, 10.3, 10.4, 10.5, 11.5, 10.9, 10.8, 10.7, 10.6, 10.5, 10.4]
 @pytest.mark.parametrize(
     ("improvement", "expected"),
     [
-        ("increase", {**span(11, 17, ("I", "trend")), **span(18, 23, ("C", "trend"))}),
-        # The peak is in a concern trend (up) and an improvement trend (down): improvement wins.
+        # The peak (17) is in both trends: NHSRplotthedots 0.2.2 labels it with the later,
+        # right-hand trend (down), whatever the aim.
+        ("increase", {**span(11, 16, ("I", "trend")), **span(17, 23, ("C", "trend"))}),
         ("decrease", {**span(11, 16, ("C", "trend")), **span(17, 23, ("I", "trend"))}),
         # Neutral: a tie between two trends goes to the later (right-hand) run.
         ("neutral", {**span(11, 16, ("NH", "trend")), **span(17, 23, ("NL", "trend"))}),
@@ -280,19 +282,21 @@ RISING_FROM_LOW = [5, 6, 7, 8, 9, 9.5, 10]
 @pytest.mark.parametrize(
     ("improvement", "expected"),
     [
-        # Up is good: the rising trend (improvement) beats outside/2-of-3/shift (concern), even
-        # for the point below the LPL; only index 11 is concern alone.
-        ("increase", {11: ("C", "shift"), **span(12, 18, ("I", "trend"))}),
-        # Down is good: low-side rules are improvement and win over the (concern) trend.
+        # Up is good: the first rule in order labels each point (NHSRplotthedots 0.2.2):
+        # 12 is below the LPL (outside limits, first rule) → concern although it starts a rising
+        # trend; 13–18 are labelled by the trend (second rule) → improvement; 11 shift → concern.
+        ("increase", {11: ("C", "shift"), 12: ("C", "outside_limits"),
+                      **span(13, 18, ("I", "trend"))}),
+        # Down is good: 11 (shift, low) and 12 (outside, low) are improvement; 13–18 are
+        # labelled by the rising trend (second rule, before two-of-three and shift) → concern.
         ("decrease", {11: ("I", "shift"), 12: ("I", "outside_limits"),
-                      13: ("I", "two_of_three"), 14: ("I", "two_of_three"),
-                      **span(15, 18, ("I", "shift"))}),
+                      **span(13, 18, ("C", "trend"))}),
         # Neutral: plain precedence outside > trend > two-of-three > shift.
         ("neutral", {11: ("NL", "shift"), 12: ("NL", "outside_limits"),
                      **span(13, 18, ("NH", "trend"))}),
     ],
 )
-def test_improvement_beats_concern(improvement: str,
+def test_first_rule_labels_the_point(improvement: str,
                                    expected: dict[int, tuple[str, str]]) -> None:
     assert signals(xmr(BASE_LOW + RISING_FROM_LOW, improvement, settings=FIXED)) == expected
 
@@ -388,10 +392,10 @@ def test_rebase_resets_rules(rule: str) -> None:
 def test_rebase_gives_each_group_its_own_limits() -> None:
     rebased = _rebased(BASE_LOW + [12, 15], [15, 11.5] + [12, 10] * 5 + [12])
     assert rebased[0].centre == pytest.approx(11) and rebased[0].upper_limit == pytest.approx(16.32)
-    # Group 1: mean 11.375, MR-bar 2 → UPL 16.695, 2σ 14.9216.
+    # Group 1: mean 11.375, MR-bar 2 → UPL 16.695, 2σ 11.375 + (2·2.66/3)·2 = 14.921667.
     assert rebased[-1].centre == pytest.approx(11.375)
     assert rebased[-1].upper_limit == pytest.approx(16.695)
-    assert rebased[-1].upper_2sigma == pytest.approx(14.9216)
+    assert rebased[-1].upper_2sigma == pytest.approx(14.921667, abs=5e-7)
 
 
 def test_rebase_groups_must_not_go_back() -> None:

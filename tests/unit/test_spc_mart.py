@@ -4,7 +4,7 @@ Series `fake_counts` (district D1), 30 months Jan 2016 – Jun 2018, recording c
   group 0, Jan 2016 – Mar 2017 (15 months, June 2016 missing): 10, 12, 10, 12, 10, _, 12, 10, 12,
     10, 12, 10, 12, 10, 12 → 14 values, seven 10s and seven 12s: mean 11; the 12 moving ranges
     that do not touch the gap are all 2 → MR-bar 2 (none ≥ 3.267·2 is screened);
-    limits 11 ± 2.66·2 = 5.68 / 16.32; 2σ 11 ± 1.7733·2 = 7.4534 / 14.5466; alternating, so
+    limits 11 ± 2.66·2 = 5.68 / 16.32; 2σ 11 ± (2·2.66/3)·2 = 7.453333 / 14.546667; alternating, so
     every point is common cause.
   group 1, Apr 2017 – Jun 2018 (15 months): 19, 21, … (seven of each, ending 21 in May 2018), 40
     → mean 320/15 = 21.3333; ranges: thirteen 2s and 19 → MR-bar 45/14 = 3.214, screening drops
@@ -126,7 +126,7 @@ def test_row_counts_cover_every_month_once_per_key(con, definitions):
     # fake_counts: 30 months × 2 priorities; fake_short 18; ward 3 → 81 rows, 4 series.
     # (Building again also shows the tables are replaced, not appended to.)
     assert build_spc(con, definitions=definitions) == {
-        "indicator_spc": 81, "indicator_spc_summary": 4}
+        "indicator_spc": 81, "indicator_spc_summary": 4, "indicator_spc_suggestions": 0}
     # p1 lists fake_counts in two outcomes: still one row per month.
     assert len(_series(con, "p1", "fake_counts")) == 30
 
@@ -147,8 +147,8 @@ def test_limits_worked_by_hand(con):
     assert g0["centre"].iloc[0] == pytest.approx(11)
     assert g0["upper_limit"].iloc[0] == pytest.approx(16.32)
     assert g0["lower_limit"].iloc[0] == pytest.approx(5.68)
-    assert g0["upper_2sigma"].iloc[0] == pytest.approx(14.5466)
-    assert g0["lower_2sigma"].iloc[0] == pytest.approx(7.4534)
+    assert g0["upper_2sigma"].iloc[0] == pytest.approx(14.546667, abs=5e-7)
+    assert g0["lower_2sigma"].iloc[0] == pytest.approx(7.453333, abs=5e-7)
     assert set(g0["point_type"].dropna()) == {"common_cause"}
     assert g1["centre"].iloc[0] == pytest.approx(320 / 15)
     assert g1["upper_limit"].iloc[0] == pytest.approx(320 / 15 + 5.32)
@@ -229,7 +229,7 @@ def test_empty_input_still_creates_typed_tables(definitions):
         area_code varchar, area_type varchar, period_type varchar, period_start date,
         period_end date, value double, aim varchar)""")
     assert build_spc(connection, definitions=definitions) == {
-        "indicator_spc": 0, "indicator_spc_summary": 0}
+        "indicator_spc": 0, "indicator_spc_summary": 0, "indicator_spc_suggestions": 0}
     assert connection.execute("select count(*) from marts.indicator_spc_summary").fetchone() == (0,)
 
 

@@ -402,3 +402,38 @@ def test_aim_to_polarity(aim: str | None, polarity: str) -> None:
 def test_aim_to_polarity_rejects_unknown() -> None:
     with pytest.raises(ValueError):
         aim_to_polarity("sideways")
+
+
+# --- domain errors (Step 11): refused with a clear message, never clipped or half-computed ---
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        # rate_ci(NaN, 100) used to give (0.0, NaN).
+        (lambda: rate_ci(math.nan, 100), "missing"),
+        (lambda: poisson_count_ci(math.nan), "missing"),
+        (lambda: wilson_ci(math.nan, 100), "missing"),
+        (lambda: wilson_ci(5, math.nan), "missing"),
+        # 120/100 used to be clipped to 100/100 (a CI of 96.3%–100%).
+        (lambda: wilson_ci(120, 100), "above the denominator"),
+        (lambda: wilson_ci(np.array([5.0, 120.0]), np.array([10.0, 100.0])), "above the denominator"),
+        (lambda: rate_ci(-1, 100), ">= 0"),
+        (lambda: poisson_count_ci(-3), ">= 0"),
+        (lambda: wilson_ci(-1, 10), ">= 0"),
+        (lambda: wilson_ci(1, -10), ">= 0"),
+        (lambda: rate_ci(5, 100, missing="ignore"), "missing must be"),
+    ],
+)
+def test_out_of_domain_inputs_are_refused(call, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_missing_propagates_to_both_limits_when_asked() -> None:
+    # The engine's vectorised call: a window with no count gets NaN for BOTH limits.
+    lo, hi = rate_ci(np.array([math.nan, 0.0]), np.array([100.0, 100.0]), missing="propagate")
+    assert np.isnan(lo[0]) and np.isnan(hi[0])
+    # 0 events per 100 per 1,000: L = 0, U = 3.689/100·1000 = 36.89 (METHODS.md §2).
+    assert lo[1] == 0.0 and hi[1] == pytest.approx(36.89, abs=5e-3)
+    wlo, whi = wilson_ci(np.array([math.nan, 65.0]), np.array([100.0, 100.0]), missing="propagate")
+    assert np.isnan(wlo[0]) and np.isnan(whi[0])
+    assert wlo[1] == pytest.approx(0.5525, abs=5e-5) and whi[1] == pytest.approx(0.7364, abs=5e-5)
