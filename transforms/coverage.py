@@ -1,0 +1,148 @@
+"""marts.source_coverage: for each monthly source × area × month, what was expected, delivered
+(which files), refused, revised and missing.
+
+Expected months: a monthly source that an indicator of a plan for the area uses is expected every
+month from the first month any such source delivered to the latest month any of them delivered
+(the warehouse's reporting span). A source no file of which ever arrived is therefore "missing"
+for every month of that span, and a source that stopped early is missing from the month after its
+last file. Months a file delivered outside the span are listed with expected = false.
+
+The same rows feed `csp status` (received months as ranges, and the gaps), the report cards, the
+committee summary and the data-quality page, so every output says the same thing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from expectations.sources import SourceCatalogue, catalogue
+from transforms.definitions import IndicatorDefinition, Plan, project_definitions
+from warehouse.schema import table_exists, write_table
+
+COVERAGE_TYPES = {
+    "source": "varchar", "source_title": "varchar", "area_code": "varchar", "month": "date",
+    "expected": "boolean", "delivered": "boolean", "missing": "boolean", "revised": "boolean",
+    "files_delivered": "integer", "files": "varchar[]", "file_in_use": "varchar",
+    "files_refused": "integer", "refused_files": "varchar[]", "status": "varchar", "indicators": "varchar[]",
+}
+
+# Delivered (loaded) files and refused files of every monthly source, by claimed or covered month.
+_DELIVERIES_SQL = """
+    select periods.source, periods.period as month, files.file_id, files.file_name, periods.scope
+    from audit.file_periods as periods
+    inner join audit.files as files using (file_id)
+    where files.status = 'loaded' and regexp_full_match(periods.period, '\\d{4}-\\d{2}')
+"""
+_REFUSED_SQL = """
+    select source, claimed_period as month, file_id, file_name
+    from audit.files
+    where status = 'quarantined' and source is not null and regexp_full_match(claimed_period, '\\d{4}-\\d{2}')
+    qualify row_number() over (partition by sha256 order by file_id desc) = 1
+"""
+
+
+def indicators_by_source(area_code: str, plans: dict[str, Plan] | None = None,
+                         indicators: dict[str, IndicatorDefinition] | None = None) -> dict[str, list[str]]:
+    """source → the plan indicators (of the plans for this area; all plans when none is) that use it."""
+    if plans is None or indicators is None:
+        indicators, _, plans = project_definitions()
+    chosen = [plan for plan in plans.values() if plan.area_code == area_code] or list(plans.values())
+    out: dict[str, set[str]] = {}
+    for plan in chosen:
+        for _, _, entry in plan.entries():
+            for source in indicators[entry.id].sources:
+                out.setdefault(source, set()).add(entry.id)
+    return {source: sorted(ids) for source, ids in out.items()}
+
+
+def _month(text: str) -> date:
+    return date(int(text[:4]), int(text[5:7]), 1)
+
+
+def _months_between(first: date, last: date) -> list[date]:
+    return [d.date() for d in pd.date_range(first, last, freq="MS")]
+
+
+def coverage_frame(con: duckdb.DuckDBPyConnection, area_code: str, sources: SourceCatalogue | None = None,
+                   needed: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """The rows of marts.source_coverage, computed from audit.files and audit.file_periods."""
+    sources = sources or catalogue()
+    needed = indicators_by_source(area_code) if needed is None else needed
+    monthly = [spec for spec in sources if spec.period is not None and spec.period.grain == "month"]
+    names = {spec.name for spec in monthly}
+    if table_exists(con, "audit", "file_periods"):
+        delivered = con.execute(_DELIVERIES_SQL).df()
+        refused = con.execute(_REFUSED_SQL).df()
+    else:
+        delivered = pd.DataFrame(columns=["source", "month", "file_id", "file_name", "scope"])
+        refused = pd.DataFrame(columns=["source", "month", "file_id", "file_name"])
+    delivered = delivered[delivered["source"].isin(names)]
+    refused = refused[refused["source"].isin(names)]
+    spanning = delivered[delivered["source"].isin([s for s in names if s in needed])]
+    if spanning.empty:
+        spanning = delivered
+    span = (_months_between(_month(spanning["month"].min()), _month(spanning["month"].max()))
+            if not spanning.empty else [])
+    rows = []
+    for spec in sorted(monthly, key=lambda s: s.name):
+        mine = delivered[delivered["source"] == spec.name]
+        refused_mine = refused[refused["source"] == spec.name]
+        uses = needed.get(spec.name, [])
+        months = set(span if uses else []) | {_month(m) for m in mine["month"]} | {_month(m) for m in refused_mine["month"]}
+        for month in sorted(months):
+            key = month.strftime("%Y-%m")
+            got = mine[mine["month"] == key].sort_values("file_id")
+            bad = refused_mine[refused_mine["month"] == key].sort_values("file_id")
+            expected = bool(uses) and month in span
+            latest = got.groupby("scope")["file_id"].max() if not got.empty else pd.Series(dtype="int64")
+            in_use = got[got["file_id"].isin(latest)]["file_name"].drop_duplicates().tolist()
+            revised = len(got) > len(latest)
+            status = ("revised" if revised else "received") if not got.empty else (
+                "refused" if not bad.empty else ("missing" if expected else "not expected"))
+            rows.append({
+                "source": spec.name, "source_title": spec.title, "area_code": area_code, "month": month,
+                "expected": expected, "delivered": not got.empty, "missing": expected and got.empty,
+                "revised": revised, "files_delivered": int(got["file_id"].nunique()),
+                "files": got["file_name"].drop_duplicates().tolist(), "file_in_use": ", ".join(in_use) or None,
+                "files_refused": len(bad), "refused_files": bad["file_name"].tolist(), "status": status,
+                "indicators": uses,
+            })
+    return pd.DataFrame(rows, columns=list(COVERAGE_TYPES))
+
+
+def build_source_coverage(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, int]:
+    """Write marts.source_coverage for the CSP area; counts of expected and missing source-months."""
+    frame = coverage_frame(con, area_code)
+    write_table(con, "marts.source_coverage", frame, COVERAGE_TYPES, order_by="source, month")
+    return {"source_months": len(frame), "expected": int(frame["expected"].sum()),
+            "missing": int(frame["missing"].sum())}
+
+
+def month_ranges(months: list[date]) -> list[tuple[date, date]]:
+    """Consecutive months as (first, last) ranges, in order."""
+    ranges: list[tuple[date, date]] = []
+    for month in sorted(set(months)):
+        if ranges:
+            first, last = ranges[-1]
+            step = (month.year - last.year) * 12 + month.month - last.month
+            if step == 1:
+                ranges[-1] = (first, month)
+                continue
+        ranges.append((month, month))
+    return ranges
+
+
+def describe_ranges(months: list[date]) -> str:
+    """'2022-01..2022-11, 2024-01..2024-04' (a single month as '2023-05'); '' for none."""
+    parts = []
+    for first, last in month_ranges(months):
+        a, b = first.strftime("%Y-%m"), last.strftime("%Y-%m")
+        parts.append(a if a == b else f"{a}..{b}")
+    return ", ".join(parts)
+
+
+__all__ = ["COVERAGE_TYPES", "build_source_coverage", "coverage_frame", "describe_ranges", "indicators_by_source",
+           "month_ranges"]
