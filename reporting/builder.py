@@ -59,6 +59,7 @@ from reporting.comparisons import (
     describe_status,
     values_for,
 )
+from reporting.coverage_text import indicator_data_line
 from reporting.disclosure import DisclosureRules, is_missing, suppress_change
 from reporting.figures import (
     COUNT_METHODS,
@@ -347,18 +348,13 @@ class CardBuilder:
                 + ". The comparison is not like for like, so the status is not assessed.")
 
     def _dq_for(self, sources: list[str]) -> tuple[str, str]:
-        notes, css = [], "dq-ok"
-        for s in sources:
-            state = self.dq["by_source"].get(s)
-            if state is None:
-                continue
-            if state.stale:
-                notes.append(f"{s}: {state.state}")
-                css = "dq-bad"
-            elif state.refused_this_period:
-                notes.append(f"{s}: {state.state} (the figures use the files that passed)")
-                css = "dq-warn" if css == "dq-ok" else css
-        return ("; ".join(notes) if notes else "Source up to date for this period"), css
+        """From marts.source_coverage: which months of which source the 12 months to the report month lack."""
+        titles = {s: t[0] for s, t in self.info.source_titles.items()}
+        refused = [f"{titles.get(s, s)}: {state.state} (the figures use the files that passed)"
+                   for s in sources if (state := self.dq["by_source"].get(s)) is not None and state.refused_this_period]
+        files = self.snap.files
+        received = set(files.loc[files["status"] == "loaded", "source"].dropna()) if not files.empty else set()
+        return indicator_data_line(self.snap.coverage, titles, sources, self.month_start, refused, received)
 
     def _months(self, method: str, monthly: pd.DataFrame, num: CountSystem | None,
                 den: CountSystem | None) -> list[MonthRow]:

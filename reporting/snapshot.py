@@ -48,6 +48,7 @@ class Snapshot:
     survey_estimates: pd.DataFrame = field(default_factory=pd.DataFrame)
     survey_differences: pd.DataFrame = field(default_factory=pd.DataFrame)
     survey_weighting: pd.DataFrame = field(default_factory=pd.DataFrame)
+    coverage: pd.DataFrame = field(default_factory=pd.DataFrame)  # marts.source_coverage for the area
 
 
 def read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date) -> Snapshot:
@@ -109,8 +110,13 @@ def read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str
                             "from marts.survey_estimates where area_code = ?", [area_code]).df()
         survey["survey_differences"] = survey["survey_differences"].merge(
             bases, how="left", on=["wave", "question_id", "answer_group", "breakdown", "group_value"])
+    coverage = pd.DataFrame()
+    if "marts.source_coverage" in rel:
+        coverage = con.execute("""select * from marts.source_coverage
+                                  where area_code = ? or not exists (select 1 from marts.source_coverage where area_code = ?)
+                                  order by source, month""", [area_code, area_code]).df()
     return Snapshot(rel, catalogue, values, ward_names, area_name, files, validation, runs, loaded, notes, peers,
-                    **survey)
+                    **survey, coverage=coverage)
 
 
 def _read_values(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date,

@@ -121,6 +121,86 @@ def build_source_coverage(con: duckdb.DuckDBPyConnection, area_code: str) -> dic
             "missing": int(frame["missing"].sum())}
 
 
+VALUE_COVERAGE_TYPES = {
+    "months_expected": "integer", "months_present": "integer", "previous_months_expected": "integer",
+    "previous_months_present": "integer", "data_status": "varchar", "data_status_reason": "varchar",
+}
+
+
+def window_months(period_type: str, end: date) -> list[date]:
+    """The months of a window ending at `end` (first day of the final month)."""
+    if period_type == "month":
+        start = end
+    elif period_type == "12m":
+        start = (pd.Timestamp(end) - pd.DateOffset(months=11)).date()
+    elif period_type in ("fy", "fytd"):
+        start = date(end.year if end.month >= 4 else end.year - 1, 4, 1)
+    else:
+        raise ValueError(period_type)
+    return _months_between(start, end)
+
+
+def delivered_months(coverage: pd.DataFrame) -> dict[str, set[date]]:
+    """source → the months at least one loaded file covers (every monthly source, even if none)."""
+    out: dict[str, set[date]] = {source: set() for source in coverage["source"].unique()}
+    for source, month in coverage.loc[coverage["delivered"], ["source", "month"]].itertuples(index=False):
+        out[source].add(pd.Timestamp(month).date())
+    return out
+
+
+def window_coverage(delivered: dict[str, set[date]], titles: dict[str, str], sources: list[str], period_type: str,
+                    end: date) -> dict[str, object]:
+    """Months expected and present in a window and in its comparison window (12 months earlier), and the data
+    status: 'source not received', 'stale' (a source's latest month is before the window's end), 'incomplete'
+    (months missing inside the window) or 'complete', with the reason in plain words."""
+    monthly = [s for s in sources if s in delivered]
+    if not monthly or period_type not in ("month", "12m", "fy", "fytd"):  # survey waves: no monthly delivery
+        return {"months_expected": None, "months_present": None, "previous_months_expected": None,
+                "previous_months_present": None, "data_status": "complete", "data_status_reason": None}
+    months = window_months(period_type, end)
+    previous = [(pd.Timestamp(m) - pd.DateOffset(months=12)).date() for m in months]
+    out: dict[str, object] = {"months_expected": len(months), "previous_months_expected": len(previous)}
+    out["months_present"] = sum(all(m in delivered[s] for s in monthly) for m in months)
+    out["previous_months_present"] = sum(all(m in delivered[s] for s in monthly) for m in previous)
+    never = [s for s in monthly if not delivered[s]]
+    late = [s for s in monthly if delivered[s] and max(delivered[s]) < end]
+    gaps = [s for s in monthly if any(m not in delivered[s] for m in months)]
+    label = end.strftime("%Y-%m")
+    reasons = [f"{titles.get(s, s)} has never been received" for s in never]
+    reasons += [f"{titles.get(s, s)}: latest month received is {max(delivered[s]):%Y-%m}, before {label}" for s in late]
+    reasons += [f"{titles.get(s, s)}: missing {describe_ranges([m for m in months if m not in delivered[s]])}"
+                for s in gaps if s not in never and s not in late]
+    if never:
+        status = "source not received"
+    elif late:
+        status = "stale"
+    elif gaps:
+        status = "incomplete"
+    else:
+        status = "complete"
+    if out["previous_months_present"] != len(previous) and status == "complete":
+        reasons.append(f"the comparison window ({describe_ranges(previous)}) has {out['previous_months_present']} of "
+                       f"{len(previous)} months, so the change is not judged")
+    return out | {"data_status": status, "data_status_reason": "; ".join(reasons) or None}
+
+
+def attach_value_coverage(values: pd.DataFrame, coverage: pd.DataFrame | None,
+                          sources_of: dict[str, list[str]], titles: dict[str, str]) -> pd.DataFrame:
+    """indicator_values rows with their window's coverage (VALUE_COVERAGE_TYPES columns)."""
+    out = values.copy()
+    if coverage is None or coverage.empty or out.empty:
+        for column in VALUE_COVERAGE_TYPES:
+            out[column] = "complete" if column == "data_status" else None
+        return out
+    delivered = delivered_months(coverage)
+    keys = out[["indicator_id", "period_type", "period_end"]].drop_duplicates()
+    rows = [{"indicator_id": i, "period_type": p, "period_end": e,
+             **window_coverage(delivered, titles, sources_of.get(i, []), p, pd.Timestamp(e).date().replace(day=1))}
+            for i, p, e in keys.itertuples(index=False)]
+    found = pd.DataFrame(rows, columns=["indicator_id", "period_type", "period_end", *VALUE_COVERAGE_TYPES])
+    return out.merge(found, on=["indicator_id", "period_type", "period_end"], how="left", sort=False)
+
+
 def month_ranges(months: list[date]) -> list[tuple[date, date]]:
     """Consecutive months as (first, last) ranges, in order."""
     ranges: list[tuple[date, date]] = []
@@ -144,5 +224,6 @@ def describe_ranges(months: list[date]) -> str:
     return ", ".join(parts)
 
 
-__all__ = ["COVERAGE_TYPES", "build_source_coverage", "coverage_frame", "describe_ranges", "indicators_by_source",
-           "month_ranges"]
+__all__ = ["COVERAGE_TYPES", "VALUE_COVERAGE_TYPES", "attach_value_coverage", "build_source_coverage", "coverage_frame",
+           "delivered_months", "describe_ranges", "indicators_by_source", "month_ranges", "window_coverage",
+           "window_months"]

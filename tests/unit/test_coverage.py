@@ -118,3 +118,88 @@ def test_csp_status_prints_ranges_and_gaps(settings, con):
     assert "Sources never received (missing 2024-01..2024-12):" in text
     assert "  marac_cases: " in text
     assert "up to date" not in text.lower()
+
+
+def _delivered(con):
+    from transforms.coverage import delivered_months
+
+    return delivered_months(coverage_frame(con, AREA))
+
+
+TITLES = {"police_street": "Street crime", "police_da_incidents": "DA extract", "marac_cases": "MARAC"}
+
+
+def test_window_with_a_month_missing_in_the_middle_is_incomplete(con):
+    from transforms.coverage import window_coverage
+
+    police_files_with_gap(con)
+    cover = window_coverage(_delivered(con), TITLES, ["police_street"], "12m", date(2024, 12, 1))
+    assert cover["months_expected"] == 12 and cover["months_present"] == 11
+    assert cover["data_status"] == "incomplete"
+    assert cover["data_status_reason"] == "Street crime: missing 2024-06"
+    # The 12 months to 2024-05 are complete, but nothing was delivered in 2023: the comparison is not judged.
+    before = window_coverage(_delivered(con), TITLES, ["police_street"], "month", date(2024, 5, 1))
+    assert (before["data_status"], before["months_present"], before["previous_months_present"]) == ("complete", 1, 0)
+    assert "so the change is not judged" in before["data_status_reason"]
+
+
+def test_source_stopping_early_is_stale_and_one_never_received_says_so(con):
+    from transforms.coverage import window_coverage
+
+    police_files_with_gap(con)
+    _file(con, 200, "police_da_incidents", "da_incidents_2024-01_2024-09.csv", MONTHS_2024[:9], claimed="2024-01")
+    delivered = _delivered(con)
+    stale = window_coverage(delivered, TITLES, ["police_da_incidents"], "fytd", date(2024, 12, 1))
+    assert (stale["months_expected"], stale["months_present"]) == (9, 6)  # April..December, April..September
+    assert stale["data_status"] == "stale"
+    assert stale["data_status_reason"] == "DA extract: latest month received is 2024-09, before 2024-12"
+    never = window_coverage(delivered, TITLES, ["police_da_incidents", "marac_cases"], "12m", date(2024, 9, 1))
+    assert never["data_status"] == "source not received" and never["months_present"] == 0
+    # 12 months to 2024-09 = 2023-10..2024-09: the DA extract starts in 2024-01.
+    assert never["data_status_reason"] == "MARAC has never been received; DA extract: missing 2023-10..2023-12"
+
+
+def test_card_line_and_source_gaps_in_words(con):
+    from reporting.coverage_text import indicator_data_line, source_gaps
+
+    police_files_with_gap(con)
+    _file(con, 200, "police_da_incidents", "da_incidents_2024-01_2024-09.csv", MONTHS_2024[:9], claimed="2024-01")
+    frame = coverage_frame(con, AREA)
+    text, css = indicator_data_line(frame, TITLES, ["police_da_incidents", "marac_cases"], date(2024, 12, 1), [])
+    assert css == "dq-bad"
+    assert text.startswith("Source not received: MARAC has never been received; DA extract: latest month received is "
+                           "2024-09, before 2024-12. 0 of 12 months")
+    assert "up to date" not in text.lower()
+    text, css = indicator_data_line(frame, TITLES, ["police_street"], date(2024, 12, 1), [])
+    assert css == "dq-warn" and text.startswith("Incomplete: Street crime: missing 2024-06. 11 of 12 months")
+    # As at May 2024: 12 months 2023-06..2024-05, of which 2023 was never sent.
+    text, css = indicator_data_line(frame, TITLES, ["police_street"], date(2024, 5, 1), [])
+    assert css == "dq-warn" and text.startswith("Incomplete: Street crime: missing 2023-06..2023-12. 5 of 12 months")
+    for month in range(1, 13):  # 2023 arrives: 12 months to May 2024 complete; comparison 2022-06..2023-05 has 5
+        _file(con, 400 + month, "police_street", f"2023-{month:02d}-kent-street.csv", [f"2023-{month:02d}"])
+    frame = coverage_frame(con, AREA)
+    text, css = indicator_data_line(frame, TITLES, ["police_street"], date(2024, 5, 1), [])
+    assert css == "dq-ok"
+    assert text == ("Every month received for the 12 months to May 2024; the comparison window (2022-06..2023-05) has "
+                    "5 of 12 months, so the change is not judged")
+    frame = coverage_frame(con, AREA)
+    gaps = {g.source: g for g in source_gaps(frame, date(2024, 12, 1), {"da_incidents": "Number of DA incidents"})}
+    assert gaps["police_da_incidents"].kind == "late"
+    # The span is now 2023-01..2024-12 (the 2023 street files): the DA extract lacks 2023 and its last quarter.
+    assert gaps["police_da_incidents"].text == "latest month received is Sep 2024; missing 2023-01..2023-12, 2024-10..2024-12"
+    assert "Number of DA incidents" in gaps["police_da_incidents"].indicators
+    assert gaps["marac_cases"].kind == "not received"
+    assert gaps["police_street"].kind == "missing months" and gaps["police_street"].text == "missing 2024-06"
+
+
+def test_survey_indicator_card_says_the_survey_never_arrived(con):
+    from reporting.coverage_text import indicator_data_line
+
+    police_files_with_gap(con)
+    frame = coverage_frame(con, AREA)
+    titles = {"survey_responses": "Resident survey"}
+    text, css = indicator_data_line(frame, titles, ["survey_responses"], date(2024, 12, 1), [], {"police_street"})
+    assert css == "dq-bad"
+    assert text == "Source not received: Resident survey has never been received, so no figure is computed from it"
+    text, css = indicator_data_line(frame, titles, ["survey_responses"], date(2024, 12, 1), [], {"survey_responses"})
+    assert (text, css) == ("Not a monthly delivery (survey waves or reference data)", "dq-ok")
