@@ -230,6 +230,8 @@ class CardBuilder:
         ci_lower, ci_upper, ci_text = confidence_interval(self.rules, method, latest, v["value"])
         status = str(latest["status"]) if latest is not None and not is_missing(latest["status"]) else "not_assessed"
         status_label, status_css = STATUS.get(status, (status.replace("_", " ").capitalize(), "status-notassessed"))
+        if bool(cat.get("draft") or False):  # a verdict on a draft aim carries the mark wherever it is shown
+            status_label += " (draft aim)"
         status_note = describe_status(latest, status)
         baseline, baseline_note = self._baseline(method, latest, base_row, window_type, v, pv, num)
         trend = (current_trend(rolling, aim, window_type) if latest is not None
@@ -277,6 +279,12 @@ class CardBuilder:
         if window_type == "12m" and not ward_rows.empty and not any(w.is_remainder for w in card.wards):
             card.ward_note = "Ward figures do not add up to the district total, so no remainder row is shown."
         card.story = self._story(pid, iid)
+        interpretation = cat.get("interpretation")
+        card.interpretation = "" if is_missing(interpretation) else str(interpretation)
+        note = cat.get("reference_note")
+        card.reference_note = "" if is_missing(note) else str(note)
+        if card.reference_note:
+            card.caveats = [*card.caveats, card.reference_note + "."]
         card.peers, card.peer_note = peer_tables(self.snap.peers, iid, num, self.rules, self.area_code,
                                                 self.snap.area_name)
         self._chart(card, monthly, num, den)

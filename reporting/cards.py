@@ -135,6 +135,8 @@ class IndicatorCard:
     count_change: Shown = NOT_APPLICABLE
     peers: list[dict[str, Any]] = field(default_factory=list)
     peer_note: str = ""
+    reference_note: str = ""
+    interpretation: str = ""  # how the plan's wording is read (the indicator definition's `interpretation`)  # synthetic population estimates behind its rates and peer ranks
 
     @property
     def is_count(self) -> bool:

@@ -37,7 +37,7 @@ CSV_COLUMNS = [
     "previous_denominator", "previous_denominator_flag", "change", "change_flag", "change_pct",
     "change_pct_flag", "ci_lower", "ci_upper", "ci_flag", "status", "spc_variation", "spc_assurance",
     "trend_direction", "trend_periods", "baseline_pct_change", "baseline_flag", "recording_change",
-    "data_quality",
+    "data_quality", "draft",
 ]
 CSV_COUNT_COLUMNS = ["numerator", "denominator", "previous_numerator", "previous_denominator"]
 
@@ -67,6 +67,7 @@ def csv_rows(card: IndicatorCard, plan_year: str, period: str, area_code: str,
     row["ci_lower"], row["ci_upper"] = card.ci_lower.csv, card.ci_upper.csv
     row["ci_flag"] = card.ci_lower.flag or ""
     row["status"] = card.status
+    row["draft"] = "draft" if card.draft else ""
     row["spc_variation"] = card.variation.key if card.variation else ""
     row["spc_assurance"] = card.assurance.key if card.assurance else ""
     direction = card.trend.direction

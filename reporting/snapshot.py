@@ -139,6 +139,9 @@ def _read_values(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str,
 
 
 
+LEAD_TO_BE_CONFIRMED = "To be confirmed (the plan names no lead)"
+
+
 @dataclass
 class PlanInfo:
     plan_year: str
@@ -180,7 +183,7 @@ def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
                 continue  # the warehouse was built from another version of the plan
             priorities.append({
                 "id": p.id, "title": p.title, "kind": p.kind,
-                "leads": "; ".join(f"{lead.name} ({lead.agency})" for lead in p.leads),
+                "leads": "; ".join(f"{lead.name} ({lead.agency})" for lead in p.leads) or LEAD_TO_BE_CONFIRMED,
                 "survey_section": p.survey_section,
                 "outcomes": [{"id": o.id, "statement": o.statement, "draft": o.draft, "note": o.note or ""}
                              for o in p.outcomes],
@@ -193,7 +196,7 @@ def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
         outcomes = list(dict.fromkeys(zip(rows["outcome_id"], rows["outcome_statement"], strict=True)))
         priorities.append({
             "id": pid, "title": str(rows["priority_title"].iloc[0]), "kind": "priority",
-            "leads": str(rows["lead"].iloc[0] or ""), "survey_section": False,
+            "leads": str(rows["lead"].iloc[0] or "") or LEAD_TO_BE_CONFIRMED, "survey_section": False,
             "outcomes": [{"id": o, "statement": s, "draft": False, "note": ""} for o, s in outcomes],
         })
     if plan is not None:

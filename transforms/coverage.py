@@ -201,6 +201,21 @@ def attach_value_coverage(values: pd.DataFrame, coverage: pd.DataFrame | None,
     return out.merge(found, on=["indicator_id", "period_type", "period_end"], how="left", sort=False)
 
 
+SYNTHETIC_POPULATION_NOTE = ("Rates per 1,000 and peer ranks use synthetic population estimates (not ONS figures; "
+                             "files named *_synthetic.csv): for testing only, not for publication")
+
+
+def population_is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a population file the figures read now is flagged synthetic (its name says so)."""
+    if not table_exists(con, "audit", "file_periods"):
+        return False
+    rows = con.execute("""
+        select count(*) from audit.files
+        where file_id in (select file_id from audit.latest_files('reference_population'))
+          and lower(file_name) like '%synthetic%'""").fetchall()  # fetched to the end (DuckDB 2.0)
+    return bool(rows[0][0])
+
+
 def month_ranges(months: list[date]) -> list[tuple[date, date]]:
     """Consecutive months as (first, last) ranges, in order."""
     ranges: list[tuple[date, date]] = []
@@ -224,6 +239,18 @@ def describe_ranges(months: list[date]) -> str:
     return ", ".join(parts)
 
 
-__all__ = ["COVERAGE_TYPES", "VALUE_COVERAGE_TYPES", "attach_value_coverage", "build_source_coverage", "coverage_frame",
-           "delivered_months", "describe_ranges", "indicators_by_source", "month_ranges", "window_coverage",
-           "window_months"]
+__all__ = [
+    "COVERAGE_TYPES",
+    "SYNTHETIC_POPULATION_NOTE",
+    "VALUE_COVERAGE_TYPES",
+    "attach_value_coverage",
+    "build_source_coverage",
+    "coverage_frame",
+    "delivered_months",
+    "describe_ranges",
+    "indicators_by_source",
+    "month_ranges",
+    "population_is_synthetic",
+    "window_coverage",
+    "window_months",
+]

@@ -70,6 +70,8 @@ class IndicatorDefinition(_Strict):
     recording_changes: tuple[str, ...] = ()
     rebase_dates: tuple[date, ...] = ()
     caveats: tuple[str, ...] = ()
+    # How the plan's wording is read when the data cannot say it word for word; shown on the card.
+    interpretation: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> IndicatorDefinition:

@@ -37,7 +37,12 @@ import pandas as pd
 
 from expectations.sources import catalogue
 from transforms import stats
-from transforms.coverage import VALUE_COVERAGE_TYPES, attach_value_coverage
+from transforms.coverage import (
+    SYNTHETIC_POPULATION_NOTE,
+    VALUE_COVERAGE_TYPES,
+    attach_value_coverage,
+    population_is_synthetic,
+)
 from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
 from transforms.judgement import VALUE_COLUMNS, VALUE_TYPES, status_for, statuses
 from transforms.survey_indicators import survey_indicator_rows
@@ -462,17 +467,26 @@ def catalogue_frame(indicators: dict[str, IndicatorDefinition], plans: dict[str,
                 "label": entry.label, "title": definition.title, "definition": definition.definition,
                 "source": ", ".join(definition.sources), "data_source": entry.data_source, "method": definition.method,
                 "unit": definition.unit, "aim": entry.aim, "target": entry.target, "kind": entry.kind, "tag": entry.tag,
-                "lead": "; ".join(f"{lead.name} ({lead.agency})" for lead in priority.leads),
+                "lead": "; ".join(f"{lead.name} ({lead.agency})" for lead in priority.leads) or "to be confirmed",
                 "caveats": " ".join(definition.caveats), "recording_changes": ", ".join(definition.recording_changes),
+                "interpretation": definition.interpretation,
                 "draft": bool(entry.draft or outcome.draft),
             })
     return pd.DataFrame(rows)
 
 
 def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: pd.DataFrame) -> None:
+    """marts.indicator_catalogue; reference_note flags rates and peer comparisons that use a synthetic population."""
+    catalogue = catalogue.copy()
+    if len(catalogue):
+        synthetic = population_is_synthetic(con)
+        uses_population = (catalogue["method"] == "rate") | ((catalogue["method"] == "count") & (catalogue["source"] == "police_street"))
+        catalogue["reference_note"] = [SYNTHETIC_POPULATION_NOTE if synthetic and used else None for used in uses_population]
     con.register("catalogue_frame", catalogue.astype(object))
     con.execute("""create or replace table marts.indicator_catalogue as
                    select * replace (target::double as target, draft::boolean as draft) from catalogue_frame""")
+    if "reference_note" not in catalogue:
+        con.execute("alter table marts.indicator_catalogue add column reference_note varchar")
     con.unregister("catalogue_frame")
 
 

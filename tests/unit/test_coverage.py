@@ -203,3 +203,13 @@ def test_survey_indicator_card_says_the_survey_never_arrived(con):
     assert text == "Source not received: Resident survey has never been received, so no figure is computed from it"
     text, css = indicator_data_line(frame, titles, ["survey_responses"], date(2024, 12, 1), [], {"survey_responses"})
     assert (text, css) == ("Not a monthly delivery (survey waves or reference data)", "dq-ok")
+
+
+def test_population_flagged_synthetic_by_the_file_in_use(con):
+    from transforms.coverage import population_is_synthetic
+
+    assert not population_is_synthetic(con)
+    _file(con, 500, "reference_population", "population_2024_synthetic.csv", ["2024"])
+    assert population_is_synthetic(con)
+    _file(con, 501, "reference_population", "population_2024.csv", ["2024"])  # the real estimates replace it
+    assert not population_is_synthetic(con)
