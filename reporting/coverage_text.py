@@ -16,7 +16,7 @@ import pandas as pd
 from reporting.months import short_month
 from transforms.coverage import delivered_months, describe_ranges, window_coverage
 
-__all__ = ["SourceGap", "coverage_until", "indicator_data_line", "source_gaps"]
+__all__ = ["SourceGap", "coverage_calendar", "coverage_until", "indicator_data_line", "source_gaps"]
 
 STATUS_WORDS = {"source not received": "Source not received", "stale": "Late", "incomplete": "Incomplete"}
 
@@ -97,6 +97,32 @@ def source_gaps(coverage: pd.DataFrame, month_start: date, labels: dict[str, str
         elif recent:
             gaps.append(SourceGap(source, title, "missing months", f"missing {describe_ranges(missing)}", affected))
     return gaps
+
+
+CALENDAR_MONTHS = 24
+CALENDAR_WORDS = {"received": "Received", "revised": "Revised", "refused": "Refused", "missing": "Missing",
+                  "not expected": ""}
+
+
+def coverage_calendar(coverage: pd.DataFrame, month_start: date) -> dict[str, Any]:
+    """Source × month for the 24 months to the report month: received / revised / refused / missing."""
+    known = coverage_until(coverage, month_start)
+    first = (pd.Timestamp(month_start) - pd.DateOffset(months=CALENDAR_MONTHS - 1)).date()
+    months = [d.date() for d in pd.date_range(first, month_start, freq="MS")]
+    rows = []
+    if not known.empty:
+        for source, part in known.groupby("source", sort=True):
+            by_month = {pd.Timestamp(r.month).date(): r for r in part.itertuples()}
+            if not part["expected"].any() and not part["delivered"].any():
+                continue
+            cells = []
+            for month in months:
+                r = by_month.get(month)
+                status = str(r.status) if r is not None else "not expected"
+                files = ", ".join(list(r.files) + list(r.refused_files)) if r is not None else ""
+                cells.append({"status": status, "text": CALENDAR_WORDS.get(status, status), "files": files})
+            rows.append({"source": source, "title": str(part["source_title"].iloc[0]), "cells": cells})
+    return {"months": months, "rows": rows}
 
 
 def gap_summary(gaps: list[SourceGap]) -> dict[str, Any]:

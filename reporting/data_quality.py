@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.coverage_text import SourceGap, coverage_until, source_gaps
+from reporting.coverage_text import SourceGap, coverage_calendar, coverage_until, source_gaps
 from reporting.disclosure import DisclosureRules, is_missing
 from reporting.figures import Shown, primary_count
 from reporting.months import short_month
@@ -128,6 +128,7 @@ def data_quality_summary(snap: Snapshot, info: PlanInfo, period: str, month_star
     return {"sources": states, "by_source": {s.source: s for s in states}, "refused": refused_rows,
             "stale": [s for s in states if s.stale], "last_run": last_run,
             "gaps": [s for s in states if s.gap is not None],
+            "calendar": coverage_calendar(snap.coverage, month_start),
             "runs": [] if snap.runs.empty else [
                 {"started_at": str(r.started_at)[:16], "flow": str(r.flow_name), "period": str(r.period or ""),
                  "state": str(r.state)} for r in snap.runs.tail(5).itertuples()]}

@@ -213,3 +213,18 @@ def test_population_flagged_synthetic_by_the_file_in_use(con):
     assert population_is_synthetic(con)
     _file(con, 501, "reference_population", "population_2024.csv", ["2024"])  # the real estimates replace it
     assert not population_is_synthetic(con)
+
+
+def test_calendar_of_the_24_months_to_the_report_month(con):
+    from reporting.coverage_text import coverage_calendar
+
+    police_files_with_gap(con)
+    _file(con, 300, "marac_cases", "marac_2024-05.csv", [], status="quarantined", claimed="2024-05")
+    calendar = coverage_calendar(coverage_frame(con, AREA), date(2024, 12, 1))
+    assert calendar["months"][0] == date(2023, 1, 1) and calendar["months"][-1] == date(2024, 12, 1)
+    rows = {r["source"]: [c["text"] for c in r["cells"]] for r in calendar["rows"]}
+    # 2023 is before the span (2024-01..2024-12): not expected, blank.
+    assert rows["police_street"][:12] == [""] * 12
+    assert rows["police_street"][12:] == ["Received", "Received", "Revised", "Received", "Received", "Missing",
+                                          "Received", "Received", "Received", "Received", "Received", "Received"]
+    assert rows["marac_cases"][12:] == ["Missing"] * 4 + ["Refused"] + ["Missing"] * 7
