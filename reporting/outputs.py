@@ -54,7 +54,10 @@ def csv_rows(card: IndicatorCard, plan_year: str, period: str, area_code: str,
             "kind": card.kind, "tag": card.tag or "", "method": card.method, "unit": card.unit, "aim": card.aim}
     rows: list[dict[str, str]] = []
     if card.value.flag == FLAG_MISSING and card.window_range == "no data":
-        return rows
+        # No figure: one row that says why (the data line), so the csv is never silent about a gap.
+        return [dict(base, area_type="district", area_code=area_code, area_name=area_name,
+                     window="wave" if card.window_type == "wave" else "12m", value_flag=card.value.flag or "",
+                     status=card.status, draft="draft" if card.draft else "", data_quality=card.dq_note)]
     row = dict(base, area_type="district", area_code=area_code, area_name=area_name,
                window="wave" if card.window_type == "wave" else "12m",
                period_start=card.period_start.isoformat() if card.period_start else "",
