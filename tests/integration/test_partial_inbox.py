@@ -136,3 +136,16 @@ def test_marts_say_it_too(police_only):
     firm = {(p["id"], o["id"], i["id"]) for p in plan["priorities"] for o in p["outcomes"] for i in o.get("indicators", [])
             if not o.get("draft") and not i.get("draft")}
     assert drafts[0] > 0 and set(entries) <= firm
+
+
+def test_prefect_artifact_markdown_says_it_too(police_only):
+    from reporting.artifacts import priority_markdown
+
+    summary = police_only["result"]["reports"]
+    card = next(c for c in summary["priority_cards"] if c["id"] == "domestic_abuse")
+    rows = [r for r in summary["indicators"] if r["priority_id"] == "domestic_abuse"]
+    text = priority_markdown(card, rows, summary)
+    assert "**Data quality:**" in text
+    assert "- Source not received: Domestic-abuse flagged incidents and crimes has never been received" in text
+    assert "- Domestic-abuse flagged incidents and crimes: Not received: no file has arrived. Affects: " in text
+    assert "up to date" not in text.lower()
