@@ -129,6 +129,10 @@ def data_quality_summary(snap: Snapshot, info: PlanInfo, period: str, month_star
             "stale": [s for s in states if s.stale], "last_run": last_run,
             "gaps": [s for s in states if s.gap is not None],
             "calendar": coverage_calendar(snap.coverage, month_start),
+            "unplaced": [{"month": pd.Timestamp(r.month).date(), "no_location": primary_count(r.no_location, rules),
+                          "unknown_lsoa": primary_count(r.unknown_lsoa, rules),
+                          "in_area_no_ward": primary_count(r.in_area_no_ward, rules)}
+                         for r in snap.unplaced.itertuples()],
             "runs": [] if snap.runs.empty else [
                 {"started_at": str(r.started_at)[:16], "flow": str(r.flow_name), "period": str(r.period or ""),
                  "state": str(r.state)} for r in snap.runs.tail(5).itertuples()]}

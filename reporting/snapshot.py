@@ -49,6 +49,7 @@ class Snapshot:
     survey_differences: pd.DataFrame = field(default_factory=pd.DataFrame)
     survey_weighting: pd.DataFrame = field(default_factory=pd.DataFrame)
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)  # marts.source_coverage for the area
+    unplaced: pd.DataFrame = field(default_factory=pd.DataFrame)  # police.uk rows not placed, per month
 
 
 def read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date) -> Snapshot:
@@ -115,8 +116,18 @@ def read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str
         coverage = con.execute("""select * from marts.source_coverage
                                   where area_code = ? or not exists (select 1 from marts.source_coverage where area_code = ?)
                                   order by source, month""", [area_code, area_code]).df()
+    unplaced = pd.DataFrame()
+    if "intermediate.int_police__street_crimes_placed" in rel:
+        unplaced = con.execute("""
+            select month,
+                   count(*) filter (where placement_method = 'no_location') as no_location,
+                   count(*) filter (where placement_method = 'unplaced') as unknown_lsoa,
+                   count(*) filter (where lad_code = ? and ward_code is null) as in_area_no_ward,
+            from intermediate.int_police__street_crimes_placed
+            where month between ? - interval 11 month and ?
+            group by all order by month""", [area_code, period_end.replace(day=1), period_end]).df()
     return Snapshot(rel, catalogue, values, ward_names, area_name, files, validation, runs, loaded, notes, peers,
-                    **survey, coverage=coverage)
+                    **survey, coverage=coverage, unplaced=unplaced)
 
 
 def _read_values(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date,

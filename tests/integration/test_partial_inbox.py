@@ -149,3 +149,17 @@ def test_prefect_artifact_markdown_says_it_too(police_only):
     assert "- Source not received: Domestic-abuse flagged incidents and crimes has never been received" in text
     assert "- Domestic-abuse flagged incidents and crimes: Not received: no file has arrived. Affects: " in text
     assert "up to date" not in text.lower()
+
+
+def test_data_quality_page_lists_police_rows_without_a_location(police_only):
+    import re
+
+    html = _html(police_only["dir"] / "data_quality.html")
+    table = html.split('<table id="unplaced">', 1)[1].split("</table>", 1)[0]
+    months = re.findall(r'<th scope="row">([A-Z][a-z]{2} \d{4})</th>', table)
+    assert months == ["Jan 2025", "Feb 2025", "Apr 2025"]
+    for month, label in zip(MONTHS, months, strict=True):  # an independent count from the csv file
+        with open(POLICE_DIR / f"{month}-kent-street.csv", encoding="utf-8", newline="") as handle:
+            no_location = sum(row["LSOA code"] == "" for row in csv.DictReader(handle))
+        row = table.split(f'<th scope="row">{label}</th>', 1)[1].split("</tr>", 1)[0]
+        assert re.findall(r">([\d,<]+)</td>", row)[0] == f"{no_location:,}"
