@@ -158,7 +158,8 @@ def cmd_reference(args: argparse.Namespace) -> int:
     for source, counts in summary.items():
         print(f"  {source:<30} {counts['files']:>3} files {counts['rows']:>8,} rows -> {settings.inbox / source}")
     print("Population estimates are synthetic (no ONS mid-year estimates are available offline); "
-          "replace inbox/reference_population/ with real ones when you have them.")
+          "replace inbox/reference_population/ with real ones when you have them. Files named *_synthetic.csv are "
+          "flagged as synthetic on every table, chart and card that uses them.")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from transforms.coverage import coverage_frame, describe_ranges
 from warehouse.config import Settings
 from warehouse.publish import connect_read_only
 from warehouse.schema import table_exists
@@ -41,6 +42,40 @@ def placement_summary(con: duckdb.DuckDBPyConnection, area: str) -> dict[str, in
     return dict(zip(["rows_total", "rows_in_area", "rows_without_location", "rows_unplaced"], row))
 
 
+def coverage_lines(con: duckdb.DuckDBPyConnection, area: str) -> list[str]:
+    """Per monthly source: the months received (as ranges) and the months missing; sources never received."""
+    frame = coverage_frame(con, area)
+    if frame.empty:
+        return []
+    expected = frame[frame["expected"]]
+    span = describe_ranges(list(expected["month"])) or "-"
+    lines = ["", f"Monthly sources, month by month (expected {span}, the span the plan's sources cover):"]
+    never = []
+    for source, part in frame.groupby("source", sort=True):
+        received = describe_ranges(list(part.loc[part["delivered"], "month"]))
+        if not received:
+            if part["expected"].any():
+                never.append(f"  {source}: {part['source_title'].iloc[0]} — needed by "
+                             f"{', '.join(part['indicators'].iloc[0])}")
+            continue
+        missing = part[part["missing"]]
+        refused = part[part["status"] == "refused"]
+        revised = part[part["revised"]]
+        text = f"  {source}: received {received}"
+        if not missing.empty:
+            text += f"; missing {describe_ranges(list(missing['month']))} ({len(missing)} month{'s' if len(missing) != 1 else ''})"
+        else:
+            text += "; no month missing"
+        if not refused.empty:
+            text += f"; refused (no file loaded) {describe_ranges(list(refused['month']))}"
+        if not revised.empty:
+            text += f"; revised {describe_ranges(list(revised['month']))}"
+        lines.append(text)
+    if never:
+        lines += ["", f"Sources never received (missing {span}):"] + never
+    return lines
+
+
 def render_status(settings: Settings) -> str:
     if not settings.warehouse_path.exists():
         return f"No warehouse yet at {settings.warehouse_path}. Run `csp ingest PATH` or `make demo`."
@@ -51,6 +86,7 @@ def render_status(settings: Settings) -> str:
         for source, files, n_rows, first, last, refused in rows:
             span = f"{first} to {last}" if first and first != last else (first or "-")
             lines.append(f"{source or '(unrecognised)':<28} {files:>6} {n_rows:>10,}  {span:<19} {refused:>7}")
+        lines += coverage_lines(con, settings.area)
         placed = placement_summary(con, settings.area)
         if placed:
             lines += ["", "police_street placement:",

@@ -45,7 +45,7 @@ detentions (financial years), psychoactive-substance admissions (Sep-Aug years),
 alcohol-related admissions (+12 % FY 2016/17 on 2015/16), mental-health referrals
 (financial years), CGL needle-exchange transactions (+13 %) and clients in treatment
 (+29 %) in calendar 2017 vs 2016, and the 2017 resident survey (weighted by age x sex
-to ``population_2016.csv`` of this inbox).  Monthly counts inside a calibration window
+to ``population_2016_synthetic.csv`` of this inbox).  Monthly counts inside a calibration window
 are drawn as a seasonal, trending expected series with multiplicative noise and then
 allocated to the window total by largest remainder, so the total is exact; months
 outside the windows are Poisson draws around the same expected series.  Where the

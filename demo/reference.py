@@ -67,7 +67,7 @@ def gen_population(inbox: Path, geo: _Geo, seed: int, summary: _Summary) -> dict
         for wc in geo.wards:
             rows += ward_rows[wc]
         summary.add("reference_population", _write_csv(
-            inbox / "reference_population" / f"population_{year}.csv", headers("reference_population"), rows))
+            inbox / "reference_population" / f"population_{year}_synthetic.csv", headers("reference_population"), rows))
     return pops
 
 

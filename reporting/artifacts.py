@@ -100,9 +100,10 @@ def priority_markdown(card: dict[str, Any], rows: Sequence[dict[str, Any]], summ
         lines.append("No computed indicator for this priority yet.")
     dq = summary.get("data_quality", {})
     issues = sorted({r["data_quality"] for r in rows if r.get("data_quality") and
-                     not r["data_quality"].startswith("Source up to date")})
-    if issues or dq.get("stale"):
+                     not r["data_quality"].startswith(("Every month received", "Not a monthly delivery"))})
+    if issues or dq.get("stale") or dq.get("gaps"):
         lines += ["", "**Data quality:**"] + [f"- {_cell(i)}" for i in issues]
+        lines += [f"- {_cell(g)}" for g in dq.get("gaps", [])]
     lines += ["", f"_{summary['disclosure_note']}_"]
     return "\n".join(lines)
 

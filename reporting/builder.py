@@ -60,6 +60,7 @@ from reporting.comparisons import (
     describe_status,
     values_for,
 )
+from reporting.coverage_text import indicator_data_line
 from reporting.disclosure import DisclosureRules, is_missing, suppress_change
 from reporting.figures import (
     COUNT_METHODS,
@@ -236,6 +237,8 @@ class CardBuilder:
         ci_lower, ci_upper, ci_text = confidence_interval(self.rules, method, latest, v["value"])
         status = str(latest["status"]) if latest is not None and not is_missing(latest["status"]) else "not_assessed"
         status_label, status_css = STATUS.get(status, (status.replace("_", " ").capitalize(), "status-notassessed"))
+        if bool(cat.get("draft") or False):  # a verdict on a draft aim carries the mark wherever it is shown
+            status_label += " (draft aim)"
         status_note = describe_status(latest, status)
         cuts = self._cuts(cat)
         baseline, baseline_note = self._baseline(method, latest, base_row, window_type, v, pv, num, cuts)
@@ -289,6 +292,12 @@ class CardBuilder:
         if window_type == "12m" and not ward_rows.empty and not any(w.is_remainder for w in card.wards):
             card.ward_note = "Ward figures do not add up to the district total, so no remainder row is shown."
         card.story = self._story(pid, iid)
+        interpretation = cat.get("interpretation")
+        card.interpretation = "" if is_missing(interpretation) else str(interpretation)
+        note = cat.get("reference_note")
+        card.reference_note = "" if is_missing(note) else str(note)
+        if card.reference_note:
+            card.caveats = [*card.caveats, card.reference_note + "."]
         card.peers, card.peer_note = peer_tables(self.snap.peers, iid, num, self.rules, self.area_code,
                                                 self.snap.area_name)
         self._chart(card, monthly, num, den)
@@ -417,18 +426,13 @@ class CardBuilder:
                 + ". The comparison is not like for like, so the status is not assessed.")
 
     def _dq_for(self, sources: list[str]) -> tuple[str, str]:
-        notes, css = [], "dq-ok"
-        for s in sources:
-            state = self.dq["by_source"].get(s)
-            if state is None:
-                continue
-            if state.stale:
-                notes.append(f"{s}: {state.state}")
-                css = "dq-bad"
-            elif state.refused_this_period:
-                notes.append(f"{s}: {state.state} (the figures use the files that passed)")
-                css = "dq-warn" if css == "dq-ok" else css
-        return ("; ".join(notes) if notes else "Source up to date for this period"), css
+        """From marts.source_coverage: which months of which source the 12 months to the report month lack."""
+        titles = {s: t[0] for s, t in self.info.source_titles.items()}
+        refused = [f"{titles.get(s, s)}: {state.state} (the figures use the files that passed)"
+                   for s in sources if (state := self.dq["by_source"].get(s)) is not None and state.refused_this_period]
+        files = self.snap.files
+        received = set(files.loc[files["status"] == "loaded", "source"].dropna()) if not files.empty else set()
+        return indicator_data_line(self.snap.coverage, titles, sources, self.month_start, refused, received)
 
     def _months(self, method: str, monthly: pd.DataFrame, num: CountSystem | None,
                 den: CountSystem | None) -> list[MonthRow]:

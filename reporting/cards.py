@@ -144,6 +144,8 @@ class IndicatorCard:
     change_unit: str = ""
     relative_unit: str = ""
     expected_range: str = ""
+    reference_note: str = ""  # synthetic population estimates behind its rates and peer ranks
+    interpretation: str = ""  # how the plan's wording is read (the indicator definition's `interpretation`)
 
     @property
     def is_count(self) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from reporting.coverage_text import SourceGap, coverage_calendar, coverage_until, source_gaps
 from reporting.disclosure import DisclosureRules, is_missing
 from reporting.figures import Shown, primary_count
 from reporting.months import short_month
@@ -32,23 +33,30 @@ class SourceState:
     latest_month: date | None
     stale: bool
     refused_this_period: list[dict[str, Any]]
+    gap: SourceGap | None = None  # from marts.source_coverage: not received, late or months missing
 
     @property
     def state(self) -> str:
         parts = []
-        if self.stale:
+        if self.gap is not None and self.gap.kind == "not received":
+            parts.append("Not received: no file has arrived")
+        elif self.gap is not None:
+            parts.append(("Late: " + self.gap.text) if self.gap.kind == "late" else self.gap.text.capitalize())
+        elif self.stale:
             parts.append(f"Stale: latest month loaded is {short_month(self.latest_month)}" if self.latest_month
                          else "Stale: no month loaded")
         if self.refused_this_period:
             n = len(self.refused_this_period)
             parts.append(f"{n} file{'s' if n != 1 else ''} refused this period")
         if not parts:
-            return "Up to date" if self.grain == "month" else "Loaded (not monthly)"
+            return "Every month received" if self.grain == "month" else "Loaded (not monthly)"
         return "; ".join(parts)
 
     @property
     def css(self) -> str:
-        return "dq-bad" if self.stale else ("dq-warn" if self.refused_this_period else "dq-ok")
+        if self.stale or (self.gap is not None and self.gap.kind != "missing months"):
+            return "dq-bad"
+        return "dq-warn" if self.refused_this_period or self.gap is not None else "dq-ok"
 
 
 def data_quality_summary(snap: Snapshot, info: PlanInfo, period: str, month_start: date,
@@ -60,7 +68,16 @@ def data_quality_summary(snap: Snapshot, info: PlanInfo, period: str, month_star
     states: list[SourceState] = []
     refused_rows: list[dict[str, Any]] = []
     validation = snap.validation
-    names = sorted(set(files["source"].dropna()) if not files.empty else set(),
+    labels = dict(zip(snap.catalogue["indicator_id"], snap.catalogue["label"], strict=True))
+    affects: dict[str, list[str]] = {}
+    for indicator_id, sources in zip(snap.catalogue["indicator_id"], snap.catalogue["source"], strict=True):
+        for used in str(sources or "").split(","):
+            if used.strip() and labels[indicator_id] not in affects.setdefault(used.strip(), []):
+                affects[used.strip()].append(labels[indicator_id])
+    gaps = {gap.source: gap for gap in source_gaps(snap.coverage, month_start, labels)}
+    covered = coverage_until(snap.coverage, month_start)
+    this_month = covered[pd.to_datetime(covered["month"]).dt.date == month_start] if not covered.empty else covered
+    names = sorted((set(files["source"].dropna()) if not files.empty else set()) | set(gaps),
                    key=lambda s: (s.startswith("reference"), s))
     for source in names:
         part = files[files["source"] == source]
@@ -81,7 +98,8 @@ def data_quality_summary(snap: Snapshot, info: PlanInfo, period: str, month_star
                 qpath = str(Path(*parts[parts.index("quarantine"):]))
             item = {"source": source, "file_name": str(row.file_name), "received_at": str(row.received_at)[:16],
                     "rows_in_file": primary_count(row.rows_in_file, rules), "problems": problems,
-                    "quarantine_path": qpath, "reason": str(row.reason or "")}
+                    "quarantine_path": qpath, "reason": str(row.reason or ""), "title": title,
+                    "indicators": affects.get(source, [])}
             refused_list.append(item)
             refused_rows.append(item)
         loaded = part[part["status"] == "loaded"]
@@ -89,12 +107,17 @@ def data_quality_summary(snap: Snapshot, info: PlanInfo, period: str, month_star
         latest = snap.loaded_months.get(source)
         stale = grain == "month" and (latest is None or latest < month_start)
         rc = part["rules_checked"].dropna()
+        # Files for this period: those covering the report month (and refused ones claiming it), not every
+        # file of the run (a first run loads years of files at once).
+        mine = this_month[this_month["source"] == source] if not this_month.empty else this_month
+        for_period = (int(mine["files_delivered"].sum() + mine["files_refused"].sum()) if grain == "month" and not mine.empty
+                      else int(in_period.sum()) if grain != "month" else len(refused_list))
         states.append(SourceState(
             source=source, title=title, publisher=publisher, grain=grain, files_received=len(part),
-            files_received_period=int(in_period.sum()), files_loaded=len(loaded),
+            files_received_period=for_period, files_loaded=len(loaded),
             files_refused=int((part["status"] == "quarantined").sum()),
             rows_loaded=primary_count(rows_loaded, rules), rules_checked=int(rc.max()) if not rc.empty else 0,
-            latest_month=latest, stale=stale, refused_this_period=refused_list))
+            latest_month=latest, stale=stale, refused_this_period=refused_list, gap=gaps.get(source)))
     last_run = None
     if not snap.runs.empty:
         match = snap.runs[snap.runs["period"] == period] if "period" in snap.runs else snap.runs
@@ -105,6 +128,12 @@ def data_quality_summary(snap: Snapshot, info: PlanInfo, period: str, month_star
     return {"sources": states, "by_source": {s.source: s for s in states}, "refused": refused_rows,
             "spc_suggestions": [],  # filled by publish_reports from marts.indicator_spc_suggestions
             "stale": [s for s in states if s.stale], "last_run": last_run,
+            "gaps": [s for s in states if s.gap is not None],
+            "calendar": coverage_calendar(snap.coverage, month_start),
+            "unplaced": [{"month": pd.Timestamp(r.month).date(), "no_location": primary_count(r.no_location, rules),
+                          "unknown_lsoa": primary_count(r.unknown_lsoa, rules),
+                          "in_area_no_ward": primary_count(r.in_area_no_ward, rules)}
+                         for r in snap.unplaced.itertuples()],
             "runs": [] if snap.runs.empty else [
                 {"started_at": str(r.started_at)[:16], "flow": str(r.flow_name), "period": str(r.period or ""),
                  "state": str(r.state)} for r in snap.runs.tail(5).itertuples()]}

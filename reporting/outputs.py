@@ -38,7 +38,7 @@ CSV_COLUMNS = [
     "previous_denominator", "previous_denominator_flag", "change", "change_flag", "change_pct",
     "change_pct_flag", "ci_lower", "ci_upper", "ci_flag", "status", "spc_variation", "spc_assurance",
     "trend_direction", "trend_periods", "baseline_pct_change", "baseline_flag", "recording_change",
-    "data_quality", "change_unit", "change_pct_unit", "message",
+    "data_quality", "draft", "change_unit", "change_pct_unit", "message",
 ]
 CSV_COUNT_COLUMNS = ["numerator", "denominator", "previous_numerator", "previous_denominator"]
 
@@ -55,7 +55,10 @@ def csv_rows(card: IndicatorCard, plan_year: str, period: str, area_code: str,
             "kind": card.kind, "tag": card.tag or "", "method": card.method, "unit": card.unit, "aim": card.aim}
     rows: list[dict[str, str]] = []
     if card.value.flag == FLAG_MISSING and card.window_range == "no data":
-        return rows
+        # No figure: one row that says why (the data line), so the csv is never silent about a gap.
+        return [dict(base, area_type="district", area_code=area_code, area_name=area_name,
+                     window="wave" if card.window_type == "wave" else "12m", value_flag=card.value.flag or "",
+                     status=card.status, draft="draft" if card.draft else "", data_quality=card.dq_note)]
     row = dict(base, area_type="district", area_code=area_code, area_name=area_name,
                window="wave" if card.window_type == "wave" else "12m",
                period_start=card.period_start.isoformat() if card.period_start else "",
@@ -68,6 +71,7 @@ def csv_rows(card: IndicatorCard, plan_year: str, period: str, area_code: str,
     row["ci_lower"], row["ci_upper"] = card.ci_lower.csv, card.ci_upper.csv
     row["ci_flag"] = card.ci_lower.flag or ""
     row["status"] = card.status
+    row["draft"] = "draft" if card.draft else ""
     row["spc_variation"] = card.variation.key if card.variation else ""
     row["spc_assurance"] = card.assurance.key if card.assurance else ""
     direction = card.trend.direction

@@ -200,6 +200,8 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
         "priority_cards": [_priority_summary(p, target) for p in priorities],
         "indicators": [_indicator_summary(p, c) for p in priorities for c in p.indicators],
         "data_quality": {"stale": [s.source for s in dq["stale"]],
+                         "gaps": [f"{s.title}: {s.state}. Affects: {'; '.join(s.gap.indicators)}" for s in dq["gaps"]
+                                  if s.gap is not None],
                          "refused": [{"source": r["source"], "file": r["file_name"], "reason": r["reason"]}
                                      for r in dq["refused"]]},
         "disclosure_note": rules.explanation,

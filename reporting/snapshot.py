@@ -48,6 +48,8 @@ class Snapshot:
     survey_estimates: pd.DataFrame = field(default_factory=pd.DataFrame)
     survey_differences: pd.DataFrame = field(default_factory=pd.DataFrame)
     survey_weighting: pd.DataFrame = field(default_factory=pd.DataFrame)
+    coverage: pd.DataFrame = field(default_factory=pd.DataFrame)  # marts.source_coverage for the area
+    unplaced: pd.DataFrame = field(default_factory=pd.DataFrame)  # police.uk rows not placed, per month
 
 
 def read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date) -> Snapshot:
@@ -109,8 +111,23 @@ def read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str
                             "from marts.survey_estimates where area_code = ?", [area_code]).df()
         survey["survey_differences"] = survey["survey_differences"].merge(
             bases, how="left", on=["wave", "question_id", "answer_group", "breakdown", "group_value"])
+    coverage = pd.DataFrame()
+    if "marts.source_coverage" in rel:
+        coverage = con.execute("""select * from marts.source_coverage
+                                  where area_code = ? or not exists (select 1 from marts.source_coverage where area_code = ?)
+                                  order by source, month""", [area_code, area_code]).df()
+    unplaced = pd.DataFrame()
+    if "intermediate.int_police__street_crimes_placed" in rel:
+        unplaced = con.execute("""
+            select month,
+                   count(*) filter (where placement_method = 'no_location') as no_location,
+                   count(*) filter (where placement_method = 'unplaced') as unknown_lsoa,
+                   count(*) filter (where lad_code = ? and ward_code is null) as in_area_no_ward,
+            from intermediate.int_police__street_crimes_placed
+            where month between ? - interval 11 month and ?
+            group by all order by month""", [area_code, period_end.replace(day=1), period_end]).df()
     return Snapshot(rel, catalogue, values, ward_names, area_name, files, validation, runs, loaded, notes, peers,
-                    **survey)
+                    **survey, coverage=coverage, unplaced=unplaced)
 
 
 def _read_values(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date,
@@ -131,6 +148,9 @@ def _read_values(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str,
         frame[col] = pd.to_datetime(frame[col]).dt.date
     return frame
 
+
+
+LEAD_TO_BE_CONFIRMED = "To be confirmed (the plan names no lead)"
 
 
 @dataclass
@@ -186,7 +206,7 @@ def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
                 continue  # the warehouse was built from another version of the plan
             priorities.append({
                 "id": p.id, "title": p.title, "kind": p.kind,
-                "leads": "; ".join(f"{lead.name} ({lead.agency})" for lead in p.leads),
+                "leads": "; ".join(f"{lead.name} ({lead.agency})" for lead in p.leads) or LEAD_TO_BE_CONFIRMED,
                 "survey_section": p.survey_section,
                 "outcomes": [{"id": o.id, "statement": o.statement, "draft": o.draft, "note": o.note or ""}
                              for o in p.outcomes],
@@ -199,7 +219,7 @@ def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
         outcomes = list(dict.fromkeys(zip(rows["outcome_id"], rows["outcome_statement"], strict=True)))
         priorities.append({
             "id": pid, "title": str(rows["priority_title"].iloc[0]), "kind": "priority",
-            "leads": str(rows["lead"].iloc[0] or ""), "survey_section": False,
+            "leads": str(rows["lead"].iloc[0] or "") or LEAD_TO_BE_CONFIRMED, "survey_section": False,
             "outcomes": [{"id": o, "statement": s, "draft": False, "note": ""} for o, s in outcomes],
         })
     if plan is not None:

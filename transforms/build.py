@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from transforms.coverage import build_source_coverage
 from transforms.geography import build_lsoa_placements
 
 TRANSFORMS_DIR = Path(__file__).resolve().parent
@@ -92,7 +93,8 @@ def _build_layer(con: duckdb.DuckDBPyConnection, layer: str, kind: str, params: 
 
 
 def build_models(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, object]:
-    """Create or replace every staging view, the placements, every intermediate model and marts table."""
+    """Create or replace every staging view, the placements, every intermediate model and marts table,
+    and marts.source_coverage (transforms/coverage.py)."""
     params = {"area_code": area_code}
     built: list[str] = []
     placements: dict[str, int] = {}
@@ -100,4 +102,5 @@ def build_models(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, ob
         built += _build_layer(con, layer, kind, params)
         if layer == "staging":
             placements = build_lsoa_placements(con)
-    return {"models": built, "placements": placements}
+    coverage = build_source_coverage(con, area_code)  # from audit.*: what each source delivered, month by month
+    return {"models": built + ["marts.source_coverage"], "placements": placements, "coverage": coverage}

@@ -74,6 +74,8 @@ class IndicatorDefinition(_Strict):
     # The indicator reads the late-arriving fields of a source that declares a reporting_lag
     # (expectations/sources.yml), so its newest months may be incomplete.
     affected_by_reporting_lag: bool = False
+    # How the plan's wording is read when the data cannot say it word for word; shown on the card.
+    interpretation: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> IndicatorDefinition:

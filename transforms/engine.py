@@ -35,7 +35,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from expectations.sources import catalogue
 from transforms import stats
+from transforms.coverage import (
+    SYNTHETIC_POPULATION_NOTE,
+    VALUE_COVERAGE_TYPES,
+    attach_value_coverage,
+    population_is_synthetic,
+)
 from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
 from transforms.judgement import VALUE_COLUMNS, VALUE_TYPES, status_for, statuses, within_range
 from transforms.survey_indicators import survey_indicator_rows
@@ -452,11 +459,27 @@ def attach_plan(base: pd.DataFrame, plans: dict[str, Plan], ward_areas: set[str]
     return values[VALUE_COLUMNS]
 
 
+def _drafts(plans: dict[str, Plan]) -> pd.DataFrame:
+    """Per plan entry: whether its outcome or indicator is a draft (not word for word in the published plan)."""
+    return pd.DataFrame(
+        [{"plan_year": plan.plan_year, "priority_id": priority.id, "outcome_id": outcome.id, "indicator_id": entry.id,
+          "draft": bool(entry.draft or outcome.draft)} for plan in plans.values() for priority, outcome, entry in plan.entries()],
+        columns=["plan_year", "priority_id", "outcome_id", "indicator_id", "draft"]).drop_duplicates(
+        ["plan_year", "priority_id", "outcome_id", "indicator_id"])
+
+
 def write_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame) -> None:
+    """marts.indicator_values: the values, each row's draft mark, and its window's coverage (marts.source_coverage)."""
+    indicators, _, plans = project_definitions()
     frame = values.copy()
     for column in ("change_significant",):
         frame[column] = frame[column].astype("boolean")
-    write_table(con, "marts.indicator_values", frame, VALUE_TYPES,
+    frame = frame.merge(_drafts(plans), how="left", on=["plan_year", "priority_id", "outcome_id", "indicator_id"], sort=False)
+    frame["draft"] = frame["draft"].astype("boolean").fillna(False)
+    coverage = con.execute("select * from marts.source_coverage").df() if table_exists(con, "marts", "source_coverage") else None
+    titles = {spec.name: spec.title for spec in catalogue()}
+    frame = attach_value_coverage(frame, coverage, {i: list(d.sources) for i, d in indicators.items()}, titles)
+    write_table(con, "marts.indicator_values", frame, VALUE_TYPES | {"draft": "boolean"} | VALUE_COVERAGE_TYPES,
                 order_by="plan_year, priority_id, outcome_id, indicator_id, area_type, area_code, period_type, period_end")
 
 
@@ -474,20 +497,29 @@ def catalogue_frame(indicators: dict[str, IndicatorDefinition], plans: dict[str,
                 "expected_low": entry.expected_range.low if entry.expected_range else None,
                 "expected_high": entry.expected_range.high if entry.expected_range else None,
                 "expected_source": entry.expected_range.source if entry.expected_range else None,
-                "lead": "; ".join(f"{lead.name} ({lead.agency})" for lead in priority.leads),
+                "lead": "; ".join(f"{lead.name} ({lead.agency})" for lead in priority.leads) or "to be confirmed",
                 "caveats": " ".join(definition.caveats), "recording_changes": ", ".join(definition.recording_changes),
+                "interpretation": definition.interpretation,
                 "draft": bool(entry.draft or outcome.draft),
             })
     return pd.DataFrame(rows)
 
 
 def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: pd.DataFrame) -> None:
+    """marts.indicator_catalogue; reference_note flags rates and peer comparisons that use a synthetic population."""
+    catalogue = catalogue.copy()
+    if len(catalogue):
+        synthetic = population_is_synthetic(con)
+        uses_population = (catalogue["method"] == "rate") | ((catalogue["method"] == "count") & (catalogue["source"] == "police_street"))
+        catalogue["reference_note"] = [SYNTHETIC_POPULATION_NOTE if synthetic and used else None for used in uses_population]
     con.register("catalogue_frame", catalogue.astype(object))
     con.execute("""create or replace table marts.indicator_catalogue as
                    select * replace (target::double as target, draft::boolean as draft,
                                      expected_low::double as expected_low, expected_high::double as expected_high,
                                      expected_source::varchar as expected_source)
                    from catalogue_frame""")
+    if "reference_note" not in catalogue:
+        con.execute("alter table marts.indicator_catalogue add column reference_note varchar")
     con.unregister("catalogue_frame")
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from transforms import stats
+from transforms.coverage import SYNTHETIC_POPULATION_NOTE, population_is_synthetic
 from transforms.definitions import project_definitions
 from warehouse.schema import write_table
 
@@ -29,6 +30,7 @@ PEER_TYPES = {
     "count": "double", "population": "double", "rate_per_1000": "double", "ci_lower": "double",
     "ci_upper": "double", "peer_value": "double", "peer_count": "double", "peer_population": "double",
     "rank": "integer", "n_areas": "integer", "comparison": "varchar", "judgement": "varchar",
+    "population_note": "varchar",
 }
 PEER_COLUMNS = list(PEER_TYPES)
 
@@ -110,6 +112,7 @@ def build_peers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             frames.append(compared)
     peers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PEER_COLUMNS)
     peers["area_name"] = peers["area_code"].map(names)
+    peers["population_note"] = SYNTHETIC_POPULATION_NOTE if population_is_synthetic(con) else None
     _write(con, peers[PEER_COLUMNS])
     return {"indicator_peers": len(peers), "force_areas": len(members["force"])}
 

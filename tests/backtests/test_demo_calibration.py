@@ -458,7 +458,7 @@ def test_population(inbox):
         if r["LAD19CD"] == "E07000110"}
     assert len(ward_codes) == 26
     for year in range(2013, 2026):
-        rows = read_csv(inbox / "reference_population" / f"population_{year}.csv")
+        rows = read_csv(inbox / "reference_population" / f"population_{year}_synthetic.csv")
         districts = {r["Area Code"] for r in rows if r["Area Type"] == "district"}
         assert len(districts) == 13 and "E07000110" in districts and "E06000035" in districts
         assert {r["Area Code"] for r in rows if r["Area Type"] == "ward"} == ward_codes
@@ -480,7 +480,7 @@ def _survey(inbox: Path, wave: int) -> list[dict]:
 
 
 def _pop_shares(inbox: Path, year: int) -> dict[tuple[str, str], float]:
-    rows = read_csv(inbox / "reference_population" / f"population_{year}.csv")
+    rows = read_csv(inbox / "reference_population" / f"population_{year}_synthetic.csv")
     pop = {(r["Age Band"], r["Sex"]): int(r["Population"]) for r in rows
            if r["Area Code"] == "E07000110" and r["Age Band"] != "0-15"}
     tot = sum(pop.values())

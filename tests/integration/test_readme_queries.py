@@ -18,11 +18,11 @@ def readme_queries() -> list[str]:
     return re.findall(r"```sql\n(.*?)```", section, flags=re.DOTALL)
 
 
-def test_readme_has_five_queries():
-    assert len(readme_queries()) >= 5
+def test_readme_has_six_queries():
+    assert len(readme_queries()) >= 6
 
 
-@pytest.mark.parametrize("index", range(5))
+@pytest.mark.parametrize("index", range(6))
 def test_readme_query_runs_and_answers(demo_warehouse, index):
     query = readme_queries()[index]
     with duckdb.connect(str(demo_warehouse["settings"].warehouse_path), read_only=True) as con:

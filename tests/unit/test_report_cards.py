@@ -47,6 +47,7 @@ from reporting.artifacts import check_rows, publish_artifacts
 from reporting.disclosure import MANIFEST_NAME, DisclosureRules, scan_manifest
 from reporting.linked_counts import build_count_system, suppress_linked
 from reporting.publish import publish_reports
+from transforms.coverage import build_source_coverage
 
 AREA = "E07000110"
 PLAN = "2018-19"
@@ -189,6 +190,10 @@ def _make_warehouse(path: Path) -> Path:
     con.execute("create table audit.file_periods (file_id bigint, source varchar, period varchar, loaded_at timestamp)")
     con.execute("""insert into audit.file_periods values (1, 'police_da_incidents', '2018-02', '2018-03-05'),
         (3, 'police_s136', '2018-01', '2018-03-05')""")
+    con.execute("alter table audit.file_periods add column scope varchar default ''")
+    con.execute("alter table audit.files add column sha256 varchar")
+    con.execute("update audit.files set sha256 = file_name")
+    build_source_coverage(con, AREA)  # the months each source delivered, as the monthly flow writes them
     # Peers for s136 (12 months to Feb 2018): Maidstone 70 / 170,000, Area B 3 / 120,000, Area C 40 /
     # 150,000; pooled 113 / 440,000 = 0.26 per 1,000. B (3) is "<5", and 113 - 70 - 40 would give it
     # away, so C is withheld too ("[c]", its rate with it); Maidstone 70 / 170,000 = 0.41.
@@ -433,7 +438,12 @@ def test_committee_summary_and_data_quality(published):
     # total, improving, worsening, no significant change, within the expected range, not assessed
     assert tally["Domestic Abuse"] == ["3", "2", "0", "1", "0", "0"]
     assert tally["Mental Health"] == ["1", "0", "0", "1", "0", "0"]
-    assert "police_s136" in html and "Stale" in html
+    # In words, without internal ids: s136 is late, the DA extract's resend was refused, and what each affects.
+    assert "police_s136" not in html and "police_da_incidents" not in html
+    assert ("<strong>Mental Health Act section 136 detentions</strong> (Kent Police (partner extract)): Late: latest "
+            "month received is Jan 2018; missing 2018-02. Affects: Number of s136 detentions") in html
+    assert "Domestic-abuse flagged incidents and crimes: file da_incidents_2018-02_resend.csv was refused." in html
+    assert "DASH Risk" not in html and "up to date" not in html
     wb = load_workbook(root / "committee_summary.xlsx", read_only=True)
     assert wb.sheetnames == ["Summary", "Priorities", "Data quality", "Notes"]
     wb.close()
@@ -441,9 +451,11 @@ def test_committee_summary_and_data_quality(published):
     assert "da_incidents_2018-02_resend.csv" in dq and "DASH Risk" in dq
     assert "SPC limits: suggested recalculations" in dq and "spc_recalculations.yml" in dq
     assert "quarantine/police_da_incidents/da_incidents_2018-02_resend.csv" in dq
-    assert published["result"]["data_quality"]["stale"] == ["police_s136"]
+    stale = published["result"]["data_quality"]["stale"]  # late, and every monthly source never received
+    assert "police_s136" in stale and "marac_cases" in stale and "police_da_incidents" not in stale
     mh = _card(published, "mental_health")
-    assert "Stale: latest month loaded is Jan 2018" in mh
+    assert ("Late: Mental Health Act section 136 detentions: latest month received is 2018-01, before 2018-02. "
+            "1 of 12 months of the 12 months to Feb 2018 received") in mh
 
 
 def test_story_behind_the_curve_from_the_notes_file(published):
