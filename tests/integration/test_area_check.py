@@ -124,7 +124,7 @@ def test_the_valid_demo_files_pass_the_area_check(world):
              inbox / "council_needle_finds" / "needle_finds_2018-02.csv",
              inbox / "police_drug_offences" / "drug_offences_2018-02.csv",
              inbox / "health_ae" / "ae_attendances_2018-02.csv",
-             inbox / "reference_population" / "population_2017.csv",
+             inbox / "reference_population" / "population_2017_synthetic.csv",
              *sorted((inbox / "survey_responses").iterdir())]
     report = validate_files(world["settings"], files, today=TODAY)
     assert [(o.verdict.file_name, o.status) for o in report.outcomes] == [(p.name, "passed") for p in files]
