@@ -2,8 +2,9 @@
 
 Ward vintage rule: one ward vintage per build, never mixed. When the ONS 2021 LSOA → 2022 ward lookup
 (reference_lsoa21_ward_lad) is delivered, every LSOA is placed in a 2022 ward (ward_vintage '2022'):
-2021 LSOAs through that lookup; a 2011 LSOA code that no longer exists in 2021 keeps its district but
-no ward (it is counted as unplaced in a ward, never put in a 2019 ward). Months after a ward review
+2021 LSOAs through that lookup; a 2011 LSOA code that no longer exists in 2021 (2022 police.uk files) goes
+to the 2022 ward with its 2019 ward's code when that ward kept its code (unchanged boundary), else keeps
+its district but no ward (counted as not placed in a ward, never put in a 2019 ward). Months after a ward review
 (Maidstone from May 2024) are still shown in the 2022 wards, and every ward output says so.
 Without that lookup (the demo) the 2019 wards below are used (ward_vintage '2019').
 
@@ -49,15 +50,25 @@ def _lsoa21_lookup_rows(con: duckdb.DuckDBPyConnection) -> list[Record]:
     ]
 
 
-def _lsoa11_rows(con: duckdb.DuckDBPyConnection, skip: set[str], with_ward: bool) -> list[Record]:
-    """2011 LSOAs not in `skip`: in their 2019 ward (with_ward) or in their district only."""
-    return [
-        {"lsoa_code": r["lsoa_code"], "lsoa_name": r["lsoa_name"], "lsoa_vintage": "2011",
-         "ward_code": r["ward_code"] if with_ward else None, "ward_name": r["ward_name"] if with_ward else None,
-         "lad_code": r["lad_code"], "lad_name": r["lad_name"],
-         "method": "ons_lsoa11_lookup" if with_ward else "lsoa11_not_in_lsoa21_district_only"}
-        for r in _records(con, "select * from staging.stg_reference__lsoa11_lookups") if r["lsoa_code"] not in skip
-    ]
+def _lsoa11_rows(con: duckdb.DuckDBPyConnection, lsoa21: list[Record]) -> list[Record]:
+    """2011 LSOAs whose code is not a 2021 LSOA. Without the 2021 lookup: in their 2019 ward. With it: in
+    the 2022 ward of the same code when their 2019 ward kept its code (a ward code changes whenever its
+    boundary does), else in their district only."""
+    skip = {r["lsoa_code"] for r in lsoa21}
+    wards_2022 = {(r["ward_code"], r["lad_code"]): r["ward_name"] for r in lsoa21}
+    rows: list[Record] = []
+    for r in _records(con, "select * from staging.stg_reference__lsoa11_lookups"):
+        if r["lsoa_code"] in skip:
+            continue
+        row = {"lsoa_code": r["lsoa_code"], "lsoa_name": r["lsoa_name"], "lsoa_vintage": "2011", "ward_code": r["ward_code"],
+               "ward_name": r["ward_name"], "lad_code": r["lad_code"], "lad_name": r["lad_name"], "method": "ons_lsoa11_lookup"}
+        if lsoa21:
+            kept = (r["ward_code"], r["lad_code"]) in wards_2022
+            row.update(ward_code=r["ward_code"] if kept else None,
+                       ward_name=wards_2022.get((r["ward_code"], r["lad_code"])),
+                       method="ons_lsoa11_lookup_ward_unchanged_2022" if kept else "lsoa11_not_in_lsoa21_district_only")
+        rows.append(row)
+    return rows
 
 
 def _place_new_lsoa21_by_centroid(con: duckdb.DuckDBPyConnection, rows: list[Record], known: set[str]) -> None:
@@ -83,7 +94,7 @@ def build_lsoa_placements(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """(Re)build reference.lsoa_placements; returns how many LSOAs each method placed."""
     rows = _lsoa21_lookup_rows(con)
     ward_vintage = "2022" if rows else "2019"
-    rows += _lsoa11_rows(con, {r["lsoa_code"] for r in rows}, with_ward=ward_vintage == "2019")
+    rows += _lsoa11_rows(con, rows)
     known = {r["lsoa_code"] for r in rows}
     if ward_vintage == "2019":
         _place_new_lsoa21_by_centroid(con, rows, known)
