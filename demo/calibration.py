@@ -16,6 +16,11 @@ WARD_LOOKUP = "jtrim_csv_056_WD19_LAD19_UK_LU.csv"
 LAD_CODES = "drkane_la_all_codes.csv"
 LSOA21_GEOJSON = "drkane_boundaries_lsoa_E07000110.geojson"
 LSOA11_GEOJSON = "drkane_boundaries_lsoa11_E07000110.geojson"
+LSOA21_LOOKUP = "Birmingham-and-Solihull-ICS_BSOL_Outcomes_Framework_LSOA21_WD22_LAD22_EW_LU_v3.csv"
+
+# `csp reference` (runs on real police.uk files, 2021 LSOAs from 2024) also copies the 2021 LSOA → 2022 ward
+# lookup; the demo (2013-2018, 2011 LSOAs) does not, so its wards stay the 2019 wards.
+LIVE_REFERENCE_COPIES = [("reference_lsoa21_ward_lad", LSOA21_LOOKUP)]
 
 REFERENCE_COPIES = [
     ("reference_lsoa11_ward_lad", LSOA11_LOOKUP),

@@ -225,7 +225,7 @@ def generate_reference_inbox(inbox: Path, real_dir: Path, seed: int = 20180305) 
     summary = _Summary()
     geo = _Geo(Path(real_dir), _rng(seed, "geo"))
     gen_population(inbox, geo, seed, summary)
-    copy_reference(inbox, Path(real_dir), summary)
+    copy_reference(inbox, Path(real_dir), summary, live=True)
     return {s: dict(summary[s]) for s in catalogue().sources if s in summary}
 
 

@@ -13,6 +13,7 @@ from demo.calibration import (
     BAND_SHARE,
     DISTRICT,
     DISTRICTS,
+    LIVE_REFERENCE_COPIES,
     MALE_FRAC,
     REFERENCE_COPIES,
     RURAL_WARDS,
@@ -75,8 +76,9 @@ def gen_population(inbox: Path, geo: _Geo, seed: int, summary: _Summary) -> dict
 # reference copies, faults, entry point
 # --------------------------------------------------------------------------------------
 
-def copy_reference(inbox: Path, real_dir: Path, summary: _Summary) -> None:
-    for source, name in REFERENCE_COPIES:
+def copy_reference(inbox: Path, real_dir: Path, summary: _Summary, live: bool = False) -> None:
+    """Copy the real ONS files as received; live=True (csp reference) adds the 2021 LSOA → 2022 ward lookup."""
+    for source, name in REFERENCE_COPIES + (LIVE_REFERENCE_COPIES if live else []):
         src = real_dir / "ons" / name
         dst = inbox / source / name
         dst.parent.mkdir(parents=True, exist_ok=True)

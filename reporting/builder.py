@@ -91,7 +91,7 @@ from reporting.months import (
 from reporting.notes import render_note
 from reporting.peer_comparison import peer_tables
 from reporting.signals import Signals, read_signals
-from reporting.snapshot import PlanInfo, Snapshot
+from reporting.snapshot import PlanInfo, Snapshot, ward_vintage_label
 from transforms.spc import NO_LIMITS_REASONS
 
 __all__ = ["CardBuilder"]
@@ -289,6 +289,7 @@ class CardBuilder:
         card.count_change = count_change(self.rules, num)
         card.months = self._months(method, monthly, num, den)
         card.wards = self._wards(method, ward_rows, num, den, v, pv)
+        card.ward_vintage = ward_vintage_label(self.snap.ward_vintage) if card.wards else ""
         if window_type == "12m" and not ward_rows.empty and not any(w.is_remainder for w in card.wards):
             card.ward_note = "Ward figures do not add up to the district total, so no remainder row is shown."
         card.story = self._story(pid, iid)

@@ -132,6 +132,7 @@ class IndicatorCard:
     forecast_note: str = ""
     wards: list[WardRow] = field(default_factory=list)
     ward_note: str = ""
+    ward_vintage: str = ""  # words naming the ward boundaries (reporting.snapshot.ward_vintage_label)
     months: list[MonthRow] = field(default_factory=list)
     period_start: date | None = None
     period_end: date | None = None

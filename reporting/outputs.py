@@ -38,7 +38,7 @@ CSV_COLUMNS = [
     "previous_denominator", "previous_denominator_flag", "change", "change_flag", "change_pct",
     "change_pct_flag", "ci_lower", "ci_upper", "ci_flag", "status", "spc_variation", "spc_assurance",
     "trend_direction", "trend_periods", "baseline_pct_change", "baseline_flag", "recording_change",
-    "data_quality", "draft", "change_unit", "change_pct_unit", "message",
+    "data_quality", "draft", "change_unit", "change_pct_unit", "message", "ward_vintage",
 ]
 CSV_COUNT_COLUMNS = ["numerator", "denominator", "previous_numerator", "previous_denominator"]
 
@@ -87,7 +87,8 @@ def csv_rows(card: IndicatorCard, plan_year: str, period: str, area_code: str,
     rows.append(row)
     for w in card.wards:
         wrow = dict(base, area_type="ward" if not w.is_remainder else "not_placed", area_code=w.code,
-                    area_name=w.name, window="12m", period_start=row["period_start"], period_end=row["period_end"])
+                    area_name=w.name, window="12m", period_start=row["period_start"], period_end=row["period_end"],
+                    ward_vintage=card.ward_vintage)
         put(wrow, "value", w.value)
         put(wrow, "numerator", w.count)
         put(wrow, "denominator", w.base)

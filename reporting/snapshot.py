@@ -19,7 +19,8 @@ from reporting.months import parse_period
 from transforms.definitions import load_indicators, load_plans, load_recording_changes
 from transforms.spc_mart import build_spc
 
-__all__ = ["PlanInfo", "Snapshot", "plan_info", "read_snapshot", "spc_source", "spc_suggestions", "spc_summary"]
+__all__ = ["PlanInfo", "Snapshot", "plan_info", "read_snapshot", "spc_source", "spc_suggestions", "spc_summary",
+           "ward_vintage_label"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,25 @@ class Snapshot:
     survey_weighting: pd.DataFrame = field(default_factory=pd.DataFrame)
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)  # marts.source_coverage for the area
     unplaced: pd.DataFrame = field(default_factory=pd.DataFrame)  # police.uk rows not placed, per month
+    ward_vintage: str = ""  # the one ward set every ward figure uses ('2019' or '2022'), from the placements
+
+
+def _ward_vintage(con: duckdb.DuckDBPyConnection, rel: set[str]) -> str:
+    """The ward vintage of reference.lsoa_placements ('' when there are no placements)."""
+    if "reference.lsoa_placements" not in rel:
+        return ""
+    row = con.execute("select max(ward_vintage) from reference.lsoa_placements").fetchone()
+    return str(row[0]) if row and row[0] else ""
+
+
+def ward_vintage_label(vintage: str) -> str:
+    """The words every ward table carries about which ward boundaries its figures use."""
+    if vintage == "2022":
+        return ("Wards as at 2022 (ONS 2021 LSOA to 2022 ward lookup), for every month, including months "
+                "after a 2024 ward review.")
+    if vintage == "2019":
+        return "Wards as at December 2019 (ONS 2011 LSOA to 2019 ward lookup)."
+    return ""
 
 
 def read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date) -> Snapshot:
@@ -63,8 +83,10 @@ def read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str
     if catalogue.empty:
         raise ValueError(f"marts.indicator_catalogue has no indicators for plan year {plan_year}")
     ward_names: dict[str, str] = {}
-    if "staging.stg_reference__wards" in rel:
-        ward_names = dict(con.execute("select ward_code, any_value(ward_name) from staging.stg_reference__wards "
+    ward_vintage = _ward_vintage(con, rel)
+    names_from = "staging.stg_reference__lsoa21_lookups" if ward_vintage == "2022" else "staging.stg_reference__wards"
+    if names_from in rel:
+        ward_names = dict(con.execute(f"select ward_code, any_value(ward_name) from {names_from} "
                                       "where lad_code = ? group by all", [area_code]).fetchall())
     else:
         notes.append("Ward names are not in this warehouse (staging.stg_reference__wards): codes shown.")
@@ -127,7 +149,7 @@ def read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str
             where month between ? - interval 11 month and ?
             group by all order by month""", [area_code, period_end.replace(day=1), period_end]).df()
     return Snapshot(rel, catalogue, values, ward_names, area_name, files, validation, runs, loaded, notes, peers,
-                    **survey, coverage=coverage, unplaced=unplaced)
+                    **survey, coverage=coverage, unplaced=unplaced, ward_vintage=ward_vintage)
 
 
 def _read_values(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date,

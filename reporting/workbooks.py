@@ -187,7 +187,9 @@ def write_priority_workbook(path: Path, card: PriorityCard, ctx: dict[str, Any])
                 ws.write_string(r + 1, 0, ind.chart_note or "No chart.", book.text)
                 r += 3
 
-    ws = book.sheet("Wards", f"{card.title}: ward breakdown", legend + " Latest and previous 12 months.",
+    ward_words = next((ind.ward_vintage for ind in card.indicators if ind.ward_vintage), "")
+    ws = book.sheet("Wards", f"{card.title}: ward breakdown",
+                    " ".join(part for part in (legend, "Latest and previous 12 months.", ward_words) if part),
                     WARD_COLUMNS, [24, 40, 12, 30, 20, 11, 11, 11, 12, 12, 10])
     r = _FIRST
     for ind in card.indicators:

@@ -526,7 +526,8 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: pd.DataFrame) -> 
 def wards_of(con: duckdb.DuckDBPyConnection, districts: list[str]) -> set[str]:
     if not districts:
         return set()
-    rows = con.execute("select ward_code from staging.stg_reference__wards where lad_code in (select unnest(?::varchar[]))",
+    rows = con.execute("select area_code from intermediate.int_areas where area_type = 'ward' "
+                       "and district_code in (select unnest(?::varchar[]))",
                        [list(districts)]).fetchall()
     return {row[0] for row in rows}
 

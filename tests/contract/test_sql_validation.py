@@ -29,6 +29,7 @@ ROWS = 260
 
 @pytest.fixture(scope="module")
 def demo_files(tmp_path_factory) -> dict[str, list[Path]]:
+    from demo.calibration import LIVE_REFERENCE_COPIES
     from demo.generator import generate_demo_inbox
 
     inbox = tmp_path_factory.mktemp("inbox")
@@ -37,6 +38,8 @@ def demo_files(tmp_path_factory) -> dict[str, list[Path]]:
     for spec in catalogue():
         files = sorted(p for p in (inbox / spec.name).glob("*") if p.is_file()) if (inbox / spec.name).exists() else []
         found[spec.name] = files
+    for source, name in LIVE_REFERENCE_COPIES:  # real lookups only `csp reference` copies: check them as received
+        found[source] = found[source] or [REAL_DIR / "ons" / name]
     return found
 
 

@@ -9,7 +9,7 @@ months as (
 ),
 
 areas as (
-    select area_code, area_type, district_code from intermediate.int_areas where in_street_crimes
+    select area_code, area_type, district_code, ward_vintage from intermediate.int_areas where in_street_crimes
 ),
 
 counted as (
@@ -34,6 +34,7 @@ final as (
         areas.area_code,
         areas.area_type,
         areas.district_code,
+        areas.ward_vintage,
         months.month,
         coalesce(counted.asb_incidents, 0) as asb_incidents,
         coalesce(counted.all_crimes, 0) as all_crimes,

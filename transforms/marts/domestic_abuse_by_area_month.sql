@@ -9,7 +9,7 @@ attendances as (
 ),
 
 areas as (
-    select area_code, area_type from intermediate.int_areas where is_csp_area
+    select area_code, area_type, ward_vintage from intermediate.int_areas where is_csp_area
 ),
 
 incident_counts as (
@@ -76,6 +76,7 @@ final as (
         grid.area_code,
         grid.area_type,
         grid.month,
+        areas.ward_vintage,
         case when incident_grid.month is not null then coalesce(incident_counts.da_incidents, 0) end as da_incidents,
         case when incident_grid.month is not null then coalesce(incident_counts.da_repeat_incidents, 0) end as da_repeat_incidents,
         case when incident_grid.month is not null then coalesce(incident_counts.da_victim_declined_nfa, 0) end as da_victim_declined_nfa,
@@ -93,6 +94,7 @@ final as (
         union select area_code, area_type, month from marac_grid
         union select area_code, area_type, month from ae_grid
     ) as grid
+    left join areas using (area_code, area_type)
     left join incident_grid using (area_code, area_type, month)
     left join marac_grid using (area_code, area_type, month)
     left join ae_grid using (area_code, area_type, month)

@@ -4,7 +4,7 @@ with offences as (
 ),
 
 areas as (
-    select area_code, area_type from intermediate.int_areas where is_csp_area
+    select area_code, area_type, ward_vintage from intermediate.int_areas where is_csp_area
 ),
 
 counted as (
@@ -23,6 +23,7 @@ final as (
     select
         areas.area_code,
         areas.area_type,
+        areas.ward_vintage,
         periods.month,
         coalesce(counted.drug_possession_offences, 0) as drug_possession_offences,
         coalesce(counted.drug_trafficking_offences, 0) as drug_trafficking_offences,

@@ -14,12 +14,12 @@ with stacked as (
 
 unpivoted as (
     unpivot stacked
-    on columns(* exclude (mart, area_code, area_type, month))
+    on columns(* exclude (mart, area_code, area_type, ward_vintage, month))
     into name measure value value
 ),
 
 final as (
-    select mart, measure, area_type, area_code, month, cast(value as double) as value,
+    select mart, measure, area_type, area_code, ward_vintage, month, cast(value as double) as value,
     from unpivoted
     where value is not null
 )

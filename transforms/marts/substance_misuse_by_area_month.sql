@@ -1,7 +1,7 @@
 -- Grain: one row per area x month: CGL treatment and needle exchange (CSP district), needle finds
 -- (district and wards). Null = that source sent no file for the month.
 with areas as (
-    select area_code, area_type from intermediate.int_areas where is_csp_area
+    select area_code, area_type, ward_vintage from intermediate.int_areas where is_csp_area
 ),
 
 months as (
@@ -52,6 +52,7 @@ final as (
     select
         areas.area_code,
         areas.area_type,
+        areas.ward_vintage,
         months.month,
         case when areas.area_type = 'district' and loaded.has_treatment then treatment.cgl_clients_in_treatment end as cgl_clients_in_treatment,
         case when areas.area_type = 'district' and loaded.has_treatment then coalesce(treatment.cgl_new_presentations, 0) end as cgl_new_presentations,
