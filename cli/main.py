@@ -1,4 +1,4 @@
-"""The `csp` command line: ingest, validate, status, demo, run, serve."""
+"""The `csp` command line: ingest, validate, status, demo, run, serve, quarantine purge."""
 
 from __future__ import annotations
 
@@ -261,7 +261,32 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="what is loaded and refused, per source and period")
     status.add_argument("--area")
     status.set_defaults(func=cmd_status)
+
+    quarantine = sub.add_parser("quarantine", help="manage refused files")
+    qsub = quarantine.add_subparsers(dest="quarantine_command", required=True)
+    purge = qsub.add_parser("purge", help="delete files refused for personal data, with their reports, once older "
+                                          "than the retention period (CSP_PERSONAL_DATA_RETENTION_DAYS, default 30)")
+    purge.add_argument("--older-than", type=int, metavar="DAYS",
+                       help="delete those refused at least this many days ago (default: the retention period)")
+    purge.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
+    purge.set_defaults(func=cmd_quarantine_purge)
     return parser
+
+
+def cmd_quarantine_purge(args: argparse.Namespace) -> int:
+    from warehouse.retention import configured_retention_days, purge_quarantine
+
+    settings = load_settings()
+    days = configured_retention_days() if args.older_than is None else args.older_than
+    if days < 0:
+        raise ValueError(f"--older-than {days}: give a number of days, 0 or more")
+    items = purge_quarantine(settings.quarantine, days, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    for item in items:
+        print(f"{verb} {item.kept_file} (refused {item.refused_at:%Y-%m-%d %H:%M}, personal data) "
+              f"and {len(item.files) - 1} report file(s)")
+    print(f"{len(items)} file(s) refused for personal data {days} or more days ago: {verb}.")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

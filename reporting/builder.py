@@ -48,6 +48,7 @@ from reporting.cards import (
     Trend,
     WardRow,
     tally,
+    ward_withheld,
 )
 from reporting.cells import as_date, finite, required_date, split_list, split_sources
 from reporting.charts import ASSURANCE_LABELS, VARIATION_LABELS
@@ -90,6 +91,7 @@ from reporting.months import (
 )
 from reporting.notes import render_note
 from reporting.peer_comparison import peer_tables
+from reporting.ranking import publication_order
 from reporting.signals import Signals, read_signals
 from reporting.snapshot import PlanInfo, Snapshot, ward_vintage_label
 from transforms.spc import NO_LIMITS_REASONS
@@ -497,7 +499,8 @@ class CardBuilder:
                 change = missing_shown(rules, "change")
             rows.append(WardRow(code, name, value, count, base, prev, prev_base, change,
                                 float(num.count(ck)), is_remainder=r is None))
-        named = sorted((w for w in rows if not w.is_remainder), key=lambda w: (-w.sort_key, w.name))
+        named = publication_order([w for w in rows if not w.is_remainder], ward_withheld, lambda w: w.sort_key,
+                                  lambda w: w.name)
         return named + [w for w in rows if w.is_remainder]
 
     def _story(self, pid: str, iid: str) -> Markup | None:

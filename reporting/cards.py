@@ -12,9 +12,10 @@ from typing import Any
 from markupsafe import Markup
 
 from reporting.figures import COUNT_METHODS, NOT_APPLICABLE, Shown
+from reporting.ranking import WITHHELD_ORDER_NOTE, top_n
 
 __all__ = ["AIMS", "STATUS", "TAGS", "WARD_TOP_N", "Badge", "IndicatorCard", "MonthRow", "OutcomeCard",
-           "PriorityCard", "Trend", "WardRow", "tally"]
+           "PriorityCard", "Trend", "WardRow", "tally", "ward_withheld"]
 
 WARD_TOP_N = 10
 STATUS = {
@@ -61,6 +62,11 @@ class WardRow:
     change: Shown
     sort_key: float
     is_remainder: bool = False
+
+
+def ward_withheld(w: WardRow) -> bool:
+    """A ward row ranks by its count: withheld when the count or the value shown for it is."""
+    return w.count.suppressed or w.value.suppressed
 
 
 @dataclass
@@ -154,8 +160,13 @@ class IndicatorCard:
 
     @property
     def top_wards(self) -> list[WardRow]:
-        named = [w for w in self.wards if not w.is_remainder]
-        return named[:WARD_TOP_N]
+        return top_n([w for w in self.wards if not w.is_remainder], ward_withheld, WARD_TOP_N)
+
+    @property
+    def ward_order_note(self) -> str:
+        """Said under the ward table when it holds a withheld ward (reporting.ranking)."""
+        return WITHHELD_ORDER_NOTE if any(ward_withheld(w) for w in self.top_wards) else ""
+
 
 
 @dataclass

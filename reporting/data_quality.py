@@ -14,6 +14,7 @@ from reporting.disclosure import DisclosureRules, is_missing
 from reporting.figures import Shown, primary_count
 from reporting.months import short_month
 from reporting.snapshot import PlanInfo, Snapshot
+from warehouse.retention import configured_retention_days, delete_after, holds_personal_data
 
 __all__ = ["SourceState", "data_quality_summary"]
 
@@ -59,8 +60,18 @@ class SourceState:
         return "dq-warn" if self.refused_this_period or self.gap is not None else "dq-ok"
 
 
+def deletion_text(received_at: object, rules: list[str], days: int) -> str:
+    """When a file refused for personal data will be deleted from quarantine (warehouse.retention); else ''."""
+    if not holds_personal_data(rules) or is_missing(received_at):
+        return ""
+    when = delete_after(pd.Timestamp(str(received_at)).to_pydatetime(), days)
+    return (f"Holds personal data: kept {days} days, to be deleted on {when:%d %B %Y at %H:%M} "
+            f"(csp quarantine purge).")
+
+
 def data_quality_summary(snap: Snapshot, info: PlanInfo, period: str, month_start: date,
-                  rules: DisclosureRules) -> dict[str, Any]:
+                  rules: DisclosureRules, retention_days: int | None = None) -> dict[str, Any]:
+    retention_days = configured_retention_days() if retention_days is None else retention_days
     files = snap.files
     run_ids: set[str] = set()
     if not snap.runs.empty and "period" in snap.runs:
@@ -99,7 +110,8 @@ def data_quality_summary(snap: Snapshot, info: PlanInfo, period: str, month_star
             item = {"source": source, "file_name": str(row.file_name), "received_at": str(row.received_at)[:16],
                     "rows_in_file": primary_count(row.rows_in_file, rules), "problems": problems,
                     "quarantine_path": qpath, "reason": str(row.reason or ""), "title": title,
-                    "indicators": affects.get(source, [])}
+                    "indicators": affects.get(source, []),
+                    "deletion": deletion_text(row.received_at, [p["rule"] for p in problems], retention_days)}
             refused_list.append(item)
             refused_rows.append(item)
         loaded = part[part["status"] == "loaded"]

@@ -12,6 +12,7 @@ from reporting.disclosure import DisclosureRules
 from reporting.figures import FLAG_PRIMARY, FLAG_SECONDARY, rate_shown, shown_count, withheld_shown
 from reporting.linked_counts import CountSystem
 from reporting.peer_chart import draw_peer_chart
+from reporting.ranking import publication_order
 
 __all__ = ["peer_tables"]
 
@@ -51,6 +52,7 @@ def peer_tables(peers: pd.DataFrame, indicator_id: str, num: CountSystem | None,
                           "ci_lower": finite(r.ci_lower) if shown_ci else None,
                           "ci_upper": finite(r.ci_upper) if shown_ci else None,
                           "judgement": str(r.judgement or "").replace("_", " ")})
+        areas = _rank_shown_only(areas)
         peer_flagged = shown["__peer_total__"][1]
         first = rows.iloc[0]
         peer_value = rate_shown(rules, finite(first["peer_value"]), finite(first["peer_population"]),
@@ -63,3 +65,23 @@ def peer_tables(peers: pd.DataFrame, indicator_id: str, num: CountSystem | None,
                            "other districts' extracts to compare).")
     return out, note
 
+
+
+def _peer_withheld(area: dict[str, Any]) -> bool:
+    return bool(area["count"].suppressed or area["rate"].suppressed or area["rate"].number is None)
+
+
+def _rank_shown_only(areas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Ranks among the areas whose rate is shown; withheld areas unranked, after them, by name.
+
+    A rank (or a gap in the ranks) of a withheld area would place its rate between two shown ones, and
+    its judgement against the peer average would bound it: both are withheld with the rate.
+    """
+    ordered = publication_order(areas, _peer_withheld, lambda a: a["rank"], lambda a: a["name"], descending=False)
+    shown_ranks = [a["rank"] for a in ordered if not _peer_withheld(a)]
+    for a in ordered:
+        if _peer_withheld(a):
+            a["rank"], a["judgement"] = "–", "withheld"
+        else:
+            a["rank"] = 1 + sum(1 for other in shown_ranks if other < a["rank"])
+    return ordered

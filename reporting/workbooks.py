@@ -48,6 +48,8 @@ OUTCOME_COLUMNS = ["Indicator", "Indicator id", "Type", "Data source", "Aim", "T
 OUTCOME_COUNT_COLUMNS = ["Count", "Base", "Previous count", "Previous base"]
 WARD_COLUMNS = ["Indicator id", "Indicator", "Ward code", "Ward", "Period", "Value", "Count", "Base",
                 "Previous count", "Previous base", "Change"]
+WARD_SHEET_ORDER = ("Wards are ranked by count; wards whose figure is withheld follow in alphabetical order, "
+                    "so their position says nothing about their size.")
 WARD_COUNT_COLUMNS = ["Count", "Base", "Previous count", "Previous base"]
 DATA_COLUMNS = ["Indicator id", "Indicator", "Month", "Value", "Numerator", "Denominator"]
 DATA_COUNT_COLUMNS = ["Numerator", "Denominator"]
@@ -189,7 +191,8 @@ def write_priority_workbook(path: Path, card: PriorityCard, ctx: dict[str, Any])
 
     ward_words = next((ind.ward_vintage for ind in card.indicators if ind.ward_vintage), "")
     ws = book.sheet("Wards", f"{card.title}: ward breakdown",
-                    " ".join(part for part in (legend, "Latest and previous 12 months.", ward_words) if part),
+                    " ".join(part for part in (legend, "Latest and previous 12 months.", WARD_SHEET_ORDER,
+                                               ward_words) if part),
                     WARD_COLUMNS, [24, 40, 12, 30, 20, 11, 11, 11, 12, 12, 10])
     r = _FIRST
     for ind in card.indicators:

@@ -57,6 +57,9 @@ def test_refused_file_leaves_raw_unchanged_and_is_kept_with_reports(case, base_d
     problems = json.loads(kept.with_name(kept.name + ".errors.json").read_text())
     rule, _row, _column = CASES[case]
     assert any(p["rule"] == rule for p in problems["problems"])
+    # a file refused for personal data says when it will be deleted (warehouse.retention); others do not
+    personal = any(p["rule"] in {"pii_column", "pii_value"} for p in problems["problems"])
+    assert problems["personal_data"] is personal and (problems["delete_after"] is not None) is personal
     html = kept.with_name(kept.name + ".errors.html").read_text()
     assert path.name in html and "Nothing from this file was loaded" in html and "<link" not in html
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:

@@ -479,10 +479,14 @@ def test_artifacts_are_a_no_op_outside_a_flow_and_rows_are_clean(published):
 def test_peer_table_suppresses_against_the_pooled_total(published):
     rows = _table(_card(published, "mental_health"), "peers-s136_detentions-1")
     assert rows[0] == ["Rank", "Area", "Count", "Rate per 1,000", "95% CI", "Against the peer average"]
-    assert [r[:4] for r in rows[1:]] == [["1", "Area B", "<5", "[c]"], ["2", "Area C", "[c]", "[c]"],
-                                        ["3", "Maidstone (this CSP)", "70", "0.41"]]
-    assert rows[3][5] == "Worse" and rows[2][4] == "–"
-    assert "peer average 0.26 (1 = lowest rate)" in re.sub(r"<[^>]+>", "", _card(published, "mental_health"))
+    # Area B (rank 1 of 3 in the mart) and Area C (rank 2) are withheld: a rank, or a gap in the ranks,
+    # would place their rates below Maidstone's, so only Maidstone is ranked (1 of the areas shown) and
+    # the withheld areas follow, unranked, alphabetically, their judgement withheld with the rate.
+    assert [r[:4] for r in rows[1:]] == [["1", "Maidstone (this CSP)", "70", "0.41"], ["–", "Area B", "<5", "[c]"],
+                                        ["–", "Area C", "[c]", "[c]"]]
+    assert rows[1][5] == "Worse" and rows[2][5] == rows[3][5] == "Withheld" and rows[3][4] == "–"
+    assert "peer average 0.26 (1 = lowest rate; areas whose rate is withheld" in re.sub(
+        r"<[^>]+>", "", _card(published, "mental_health"))
 
 
 def test_configurable_threshold(tmp_path, published):
