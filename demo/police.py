@@ -183,6 +183,21 @@ class _DA:
         self.month_rows: list[list[list[str]]] = []  # the rows written, per month of the extract
 
 
+def _pin_repeats(flag: np.ndarray, month_of: np.ndarray, windows, rng: np.random.Generator) -> np.ndarray:
+    """Inside each calibration window, set exactly its published number of repeat flags (in place).
+
+    Returns which rows fall in any window.
+    """
+    in_window = np.zeros(len(flag), dtype=bool)
+    for start, end, _total, repeats in windows:
+        mask = (month_of >= _midx(start)) & (month_of <= _midx(end))
+        idx = np.flatnonzero(mask)
+        in_window |= mask
+        flag[idx] = False
+        flag[rng.choice(idx, size=repeats, replace=False)] = True
+    return in_window
+
+
 def gen_da_incidents(inbox: Path, geo: _Geo, seed: int, summary: _Summary) -> _DA:
     rng = _rng(seed, "police_da_incidents")
     exp = [224.0 * 1.13 ** _years_from(y, m) * _seas(m, 0.07, 7) * (1.05 if m in (12, 1) else 1.0)
@@ -199,13 +214,7 @@ def gen_da_incidents(inbox: Path, geo: _Geo, seed: int, summary: _Summary) -> _D
     month_of = np.array(month_list)
     # repeat flags: exact inside the calibration windows
     flag = rng.random(n) < 0.26
-    in_window = np.zeros(n, dtype=bool)
-    for s, e, _tot, reps in DA_WINDOWS:
-        mask = (month_of >= _midx(s)) & (month_of <= _midx(e))
-        idx = np.flatnonzero(mask)
-        in_window |= mask
-        flag[idx] = False
-        flag[rng.choice(idx, size=reps, replace=False)] = True
+    in_window = _pin_repeats(flag, month_of, DA_WINDOWS, rng)
     # victims
     ids = _person_ids(rng, 40_000)
     nv_max = len(ids)
@@ -321,17 +330,10 @@ def gen_marac(inbox: Path, seed: int, da: _DA, summary: _Summary):
         c = int(counts[t])
         first = c // 2 + (c % 2 if rng.random() < 0.5 else 0)
         slots += [(meet[0], t)] * first + [(meet[1], t)] * (c - first)
-    ns = len(slots)
     s_month = np.array([t for _d, t in slots])
     flag = np.array([rng.random() < (0.22 if MONTHS[t] < (2015, 10) else 0.32)
                      for _d, t in slots], dtype=bool)
-    in_window = np.zeros(ns, dtype=bool)
-    for s, e, _tot, reps in MARAC_WINDOWS:
-        mask = (s_month >= _midx(s)) & (s_month <= _midx(e))
-        idx = np.flatnonzero(mask)
-        in_window |= mask
-        flag[idx] = False
-        flag[rng.choice(idx, size=reps, replace=False)] = True
+    in_window = _pin_repeats(flag, s_month, MARAC_WINDOWS, rng)
     da_ords = da.ords
     spare = iter(da.spare_ids)
     keys = list(da.keys)
