@@ -259,8 +259,15 @@ def test_rake_and_estimate_2350_random_respondents():
     for q in QUESTIONS:
         df[q] = rng.integers(1, 6, n)
     r = rake(df, population_targets(_population(), DISTRICT, 2016, "age_sex"))
+    assert r.converged and r.n_weighted == n and r.n_unweighted_dropped == 0
+    # The weighted shares, summed here from the weights themselves, meet every population target.
+    weights = r.weights.reindex(df.index)
+    cells = df["sex"] + "|" + df["age_band"]  # the joint age x sex cell the 'age_sex' scheme weights to
+    for target in r.targets.itertuples():
+        share = weights[cells == target.category].sum() / weights.sum()
+        assert share == pytest.approx(target.target_share, abs=1e-3), (target.variable, target.category)
     estimates = survey_estimates(df, r, 2017)
-    assert len(estimates) > 0
+    assert set(QUESTIONS) <= set(estimates["question_id"])
 
 
 # --------------------------------------------------------------------------- n_eff / MoE
