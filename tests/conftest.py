@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,6 +32,38 @@ REFERENCE_FILES = [
     ONS_DIR / "drkane_boundaries_lsoa_E07000110.geojson",
     ONS_DIR / "drkane_boundaries_lsoa11_E07000110.geojson",
 ]
+
+
+@contextmanager
+def scoped_env(**values: str) -> Iterator[None]:
+    """Set environment variables for the block, then restore what was there (or remove them)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_police_only_inbox(data: Path, months: list[str], area: str | None = None) -> dict:
+    """The ONS reference files plus the real police.uk files of these months, through the monthly flow."""
+    from demo.generator import generate_reference_inbox
+    from flows.monthly import monthly_flow
+    from warehouse.config import load_settings
+
+    with scoped_env(CSP_DATA=str(data), **({"CSP_AREA": area} if area else {})):
+        settings = load_settings()
+        settings.ensure_dirs()
+        generate_reference_inbox(settings.inbox, REAL_DIR)
+        (settings.inbox / "police_street").mkdir(parents=True, exist_ok=True)
+        for month in months:
+            shutil.copy(POLICE_DIR / f"{month}-kent-street.csv", settings.inbox / "police_street")
+        result = monthly_flow(period="latest")
+    return {"settings": settings, "result": result}
 
 
 @pytest.fixture(scope="session")
@@ -67,18 +102,9 @@ def demo_warehouse(prefect_harness, tmp_path_factory):
     from warehouse.config import load_settings
 
     data = tmp_path_factory.mktemp("demo") / "data"
-    previous = {key: os.environ.get(key) for key in ("CSP_DATA", "CSP_DEMO")}
-    os.environ["CSP_DATA"] = str(data)
-    os.environ["CSP_DEMO"] = "1"
-    try:
+    with scoped_env(CSP_DATA=str(data), CSP_DEMO="1"):
         settings = load_settings()
         settings.ensure_dirs()
         summary = generate_demo_inbox(settings.inbox, REAL_DIR, with_faults=True)
         result = monthly_flow(period="latest")
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return {"settings": settings, "result": result, "summary": summary}

@@ -32,6 +32,22 @@ SERVER_START_TIMEOUT = 300
 CLI_TIMEOUT = 300
 
 
+def run_in_own_group(args: list[str], env: dict[str, str], timeout: float, stdout=None) -> int:
+    """Run a child in its own process group and, whatever happens, kill the group afterwards.
+
+    A flow run killed mid-way leaves its temporary Prefect server behind; killing the group stops it.
+    """
+    process = subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, start_new_session=True, stdout=stdout)
+    try:
+        return process.wait(timeout=timeout)
+    finally:
+        if os.name != "nt":
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import textwrap
 
@@ -15,7 +13,8 @@ import duckdb
 import pytest
 
 from demo.generator import generate_reference_inbox
-from tests.conftest import POLICE_DIR, PROJECT_ROOT, REAL_DIR
+from tests.conftest import POLICE_DIR, REAL_DIR
+from tests.integration.prefect_processes import run_in_own_group
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -43,16 +42,7 @@ RUNNER = textwrap.dedent("""
 def run_flow(data, kill_after: str) -> int:
     """Run the flow in its own process group; afterwards stop what the killed run left (its temporary Prefect server)."""
     env = dict(os.environ, CSP_DATA=str(data), PREFECT_LOGGING_LEVEL="ERROR")
-    process = subprocess.Popen([sys.executable, "-c", RUNNER, kill_after], cwd=PROJECT_ROOT, env=env,
-                               start_new_session=True)
-    try:
-        return process.wait(timeout=600)
-    finally:
-        if os.name != "nt":
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+    return run_in_own_group([sys.executable, "-c", RUNNER, kill_after], env, timeout=600)
 
 
 def sha(path) -> str:

@@ -4,14 +4,12 @@ files joined, in plain Python (csv module), to the ONS 2021 LSOA → 2022 ward l
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 from collections import Counter
 
 import duckdb
 import pytest
 
-from tests.conftest import POLICE_DIR, REAL_DIR
+from tests.conftest import POLICE_DIR, REAL_DIR, run_police_only_inbox
 
 pytestmark = pytest.mark.integration
 
@@ -50,27 +48,8 @@ def independent_counts() -> tuple[Counter, Counter, int]:
 
 @pytest.fixture(scope="module")
 def dartford(prefect_harness, tmp_path_factory):
-    from demo.generator import generate_reference_inbox
-    from flows.monthly import monthly_flow
-    from warehouse.config import load_settings
-
     data = tmp_path_factory.mktemp("dartford") / "data"
-    saved = {key: os.environ.get(key) for key in ("CSP_DATA", "CSP_AREA")}
-    os.environ["CSP_DATA"], os.environ["CSP_AREA"] = str(data), DARTFORD
-    try:
-        settings = load_settings()
-        settings.ensure_dirs()
-        generate_reference_inbox(settings.inbox, REAL_DIR)
-        (settings.inbox / "police_street").mkdir(parents=True, exist_ok=True)
-        for month in MONTHS:
-            shutil.copy(POLICE_DIR / f"{month}-kent-street.csv", settings.inbox / "police_street")
-        monthly_flow(period="latest")
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    run_police_only_inbox(data, MONTHS, area=DARTFORD)
     return data
 
 

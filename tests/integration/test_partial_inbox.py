@@ -10,13 +10,11 @@ Expected values are worked out by hand from the files chosen: police.uk 2025-01,
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import POLICE_DIR, REAL_DIR
+from tests.conftest import POLICE_DIR, run_police_only_inbox
 
 pytestmark = pytest.mark.integration
 
@@ -25,27 +23,9 @@ MONTHS = ["2025-01", "2025-02", "2025-04"]
 
 @pytest.fixture(scope="module")
 def police_only(prefect_harness, tmp_path_factory):
-    from demo.generator import generate_reference_inbox
-    from flows.monthly import monthly_flow
-    from warehouse.config import load_settings
-
     data = tmp_path_factory.mktemp("partial") / "data"
-    previous = os.environ.get("CSP_DATA")
-    os.environ["CSP_DATA"] = str(data)
-    try:
-        settings = load_settings()
-        settings.ensure_dirs()
-        generate_reference_inbox(settings.inbox, REAL_DIR)
-        (settings.inbox / "police_street").mkdir(parents=True, exist_ok=True)
-        for month in MONTHS:
-            shutil.copy(POLICE_DIR / f"{month}-kent-street.csv", settings.inbox / "police_street")
-        result = monthly_flow(period="latest")
-    finally:
-        if previous is None:
-            os.environ.pop("CSP_DATA", None)
-        else:
-            os.environ["CSP_DATA"] = previous
-    return {"settings": settings, "result": result, "dir": data / "reports" / "2025-04"}
+    run = run_police_only_inbox(data, MONTHS)
+    return {**run, "dir": data / "reports" / "2025-04"}
 
 
 def _html(path):

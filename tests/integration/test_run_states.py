@@ -7,8 +7,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import textwrap
 
@@ -16,7 +14,8 @@ import duckdb
 import pytest
 
 from demo.generator import generate_reference_inbox
-from tests.conftest import POLICE_DIR, PROJECT_ROOT, REAL_DIR
+from tests.conftest import POLICE_DIR, REAL_DIR
+from tests.integration.prefect_processes import run_in_own_group
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -52,16 +51,7 @@ def run_flow(data, mode: str) -> tuple[int, str]:
     env = dict(os.environ, CSP_DATA=str(data), PREFECT_LOGGING_LEVEL="ERROR")
     log = data.parent / f"run-{mode}.log"
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-c", RUNNER, mode], cwd=PROJECT_ROOT, env=env,
-                                   start_new_session=True, stdout=out)
-        try:
-            code = process.wait(timeout=900)
-        finally:
-            if os.name != "nt":
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        code = run_in_own_group([sys.executable, "-c", RUNNER, mode], env, timeout=900, stdout=out)
     return code, log.read_text()
 
 
