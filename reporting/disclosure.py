@@ -680,6 +680,7 @@ def scan_manifest(manifest_path: str | Path, rules: DisclosureRules = DEFAULT_RU
     spec = json.loads(manifest_path.read_text(encoding="utf-8"))
     problems: list[str] = []
     listed = set()
+    html_listed = {e["path"] for e in spec.get("files", []) if str(e["path"]).lower().endswith((".html", ".htm"))}
     for entry in spec.get("files", []):
         p = root / entry["path"]
         listed.add(p.resolve())
@@ -695,10 +696,13 @@ def scan_manifest(manifest_path: str | Path, rules: DisclosureRules = DEFAULT_RU
         elif suffix == ".xlsx":
             problems += scan_xlsx_counts(p, entry.get("count_columns", []), rules,
                                          entry.get("header_row", 1))
+        elif suffix == ".pdf":  # a print of a listed page, which is what gets scanned (reporting.pdf)
+            if entry.get("rendered_from") not in html_listed:
+                problems.append(f"{p}: a PDF must name the listed HTML page it prints (rendered_from)")
         else:
             problems.append(f"{p}: no scanner for {suffix!r} files")
     # An output nobody listed is an output nobody checked.
     for p in sorted(root.rglob("*")):
-        if p.suffix.lower() in (".html", ".htm", ".csv", ".xlsx") and p.resolve() not in listed:
+        if p.suffix.lower() in (".html", ".htm", ".csv", ".xlsx", ".pdf") and p.resolve() not in listed:
             problems.append(f"{p}: report file not listed in {manifest_path.name}")
     return problems

@@ -10,14 +10,16 @@ import uuid
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from reporting.cards import IndicatorCard
 from reporting.csv_safety import safe_cell
 from reporting.disclosure import MANIFEST_NAME
 from reporting.figures import FLAG_MISSING, Shown
+from reporting.mdc_icons import icon_svg
 from reporting.months import short_month
 
-__all__ = ["CSV_COLUMNS", "CSV_COUNT_COLUMNS", "csv_rows", "swap_into_place", "template_env", "write_csv",
+__all__ = ["CSV_COLUMNS", "CSV_COUNT_COLUMNS", "css_string", "csv_rows", "swap_into_place", "template_env", "write_csv",
            "write_manifest"]
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -27,7 +29,16 @@ def template_env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["mon"] = lambda d: short_month(d) if d else ""
+    env.filters["css_string"] = css_string
+    env.filters["mdc_icon"] = icon_svg
     return env
+
+
+def css_string(text: object) -> Markup:
+    """A CSS string literal (for @page margin boxes) that no text can break out of."""
+    escaped = "".join(ch if ch.isalnum() or ch in " .,;:()-–—·'/&+%" else f"\\{ord(ch):06x}"
+                      for ch in str(text))
+    return Markup(f'"{escaped}"')
 
 
 CSV_COLUMNS = [

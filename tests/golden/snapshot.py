@@ -96,13 +96,27 @@ def _xlsx_text(path: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _pdf_text(path: Path) -> str:
+    """A PDF as its page count and the text of each page (its bytes carry dates and ids)."""
+    from pypdf import PdfReader
+
+    pages = PdfReader(str(path)).pages
+    lines = [f"pdf {len(pages)} pages"]
+    for number, page in enumerate(pages, start=1):
+        lines.append(f"## page {number}")
+        lines.append(page.extract_text())
+    return "\n".join(lines) + "\n"
+
+
 def report_files(reports: Path, data_dir: Path) -> dict[str, str]:
-    """The text of every report file (xlsx as cell values; png as a digest)."""
+    """The text of every report file (xlsx as cell values; pdf as text per page; png as a digest)."""
     out: dict[str, str] = {}
     for path in sorted(p for p in reports.rglob("*") if p.is_file()):
         name = "reports/" + path.relative_to(reports).as_posix()
         if path.suffix == ".xlsx":
             text = _xlsx_text(path)
+        elif path.suffix == ".pdf":
+            text = _pdf_text(path)
         elif path.suffix == ".png":
             text = f"png digest {_digest(path.read_bytes())}\n"
         else:
