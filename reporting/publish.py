@@ -22,6 +22,7 @@ report. A folder holds only its own priority's indicators.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -43,6 +44,7 @@ from reporting.disclosure import (
     scan_manifest,
 )
 from reporting.figures import FLAG_TITLES
+from reporting.front_page import build_front_page, read_plan_actions
 from reporting.months import parse_period
 from reporting.notes import load_notes
 from reporting.outputs import (
@@ -53,6 +55,7 @@ from reporting.outputs import (
     write_csv,
     write_manifest,
 )
+from reporting.pdf import find_chromium, pdf_entry
 from reporting.snapshot import plan_info, read_snapshot, spc_source, spc_suggestions, spc_summary
 from reporting.spc_charts import render_spc_charts
 from reporting.stale_builds import building_prefix
@@ -61,6 +64,13 @@ from reporting.survey_section import survey_priority_ids, survey_section
 __all__ = ["DisclosureCheckError", "publish_reports"]
 
 log = logging.getLogger(__name__)
+
+DEFAULT_CLASSIFICATION = "OFFICIAL"
+
+
+def classification() -> str:
+    """The protective marking printed on every page: $CSP_CLASSIFICATION, else OFFICIAL."""
+    return os.environ.get("CSP_CLASSIFICATION", "").strip() or DEFAULT_CLASSIFICATION
 
 
 def _render_charts(spc_con: duckdb.DuckDBPyConnection | None, work: Path, plan_year: str,
@@ -105,6 +115,7 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
         warnings += snap.notes
         info = plan_info(plan_year, snap.catalogue)
         dq = data_quality_summary(snap, info, period, month_start, rules)
+        actions = read_plan_actions(con, plan_year, area_code)
         timings["read"] = time.perf_counter() - started
 
         t = time.perf_counter()
@@ -127,6 +138,11 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
         timings["cards"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        chromium = find_chromium()
+        pdf_timings: list[float] = []
+        if chromium is None:
+            warnings.append("PDFs not written: Chromium is not installed (Debian package 'chromium', or set "
+                            "CSP_CHROMIUM to its path); the HTML reports print on A4 from any browser.")
         env = template_env()
         generated = datetime.now().strftime("%d %B %Y %H:%M")
         survey = survey_section(snap, month_end, rules)
@@ -135,7 +151,8 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
                   "month_end": month_end, "area_code": area_code, "area_name": snap.area_name, "rules": rules,
                   "explanation": rules.explanation, "generated": generated, "dq": dq, "flag_titles": FLAG_TITLES,
                   "tags": TAGS, "statuses": STATUS, "top_n": WARD_TOP_N, "spc_note": spc_note,
-                  "plan_started": builder.plan_started, "baseline_end": builder.baseline_end}
+                  "plan_started": builder.plan_started, "baseline_end": builder.baseline_end,
+                  "classification": classification()}
         root_entries: list[dict] = []
         for card in priorities:
             folder = building / card.priority_id
@@ -150,26 +167,35 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
                 if ind.chart_png is not None:
                     ind.chart_png = folder / "charts" / ind.chart_png.name
             html = env.get_template("report_card.html.j2").render(
-                card=card, show_survey=card.priority_id in survey_priorities, **common)
+                card=card, show_survey=card.priority_id in survey_priorities,
+                print_title=f"{card.title}: report card", **common)
             (folder / "report_card.html").write_text(html, encoding="utf-8")
             entries.append({"path": "report_card.html"})
+            entries += pdf_entry(folder / "report_card.html", chromium, warnings, pdf_timings)
             entries.append(workbooks.write_priority_workbook(folder / "indicators.xlsx", card, common))
             tidy = [r for ind in card.indicators for r in csv_rows(ind, plan_year, period, area_code, snap.area_name)]
             write_csv(folder / "indicators.csv", tidy)
             entries.append({"path": "indicators.csv", "count_columns": CSV_COUNT_COLUMNS})
             write_manifest(folder, entries)
-            root_entries += [dict(e, path=f"{card.priority_id}/{e['path']}") for e in entries]
+            root_entries += [dict(e, path=f"{card.priority_id}/{e['path']}",
+                                  **({"rendered_from": f"{card.priority_id}/{e['rendered_from']}"}
+                                     if "rendered_from" in e else {})) for e in entries]
 
         all_cards = [c for p in priorities for c in p.indicators]
-        html = env.get_template("committee_summary.html.j2").render(priorities=priorities, cards=all_cards, **common)
+        front = build_front_page(priorities, dq, actions, month_start)
+        html = env.get_template("committee_summary.html.j2").render(
+            priorities=priorities, cards=all_cards, front=front, print_title="Committee summary", **common)
         (building / "committee_summary.html").write_text(html, encoding="utf-8")
         root_entries.append({"path": "committee_summary.html"})
+        root_entries += pdf_entry(building / "committee_summary.html", chromium, warnings, pdf_timings)
         root_entries.append(workbooks.write_committee_workbook(building / "committee_summary.xlsx", priorities, common))
-        html = env.get_template("data_quality.html.j2").render(**common)
+        html = env.get_template("data_quality.html.j2").render(print_title="Data quality", **common)
         (building / "data_quality.html").write_text(html, encoding="utf-8")
         root_entries.append({"path": "data_quality.html"})
+        timings["pdf"] = sum(pdf_timings)
+        timings["write"] = time.perf_counter() - t - timings["pdf"]
+
         write_manifest(building, root_entries)
-        timings["write"] = time.perf_counter() - t
 
         t = time.perf_counter()
         problems = [m for manifest in sorted(building.rglob(MANIFEST_NAME)) for m in scan_manifest(manifest, rules)]
@@ -204,6 +230,7 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
                                   if s.gap is not None],
                          "refused": [{"source": r["source"], "file": r["file_name"], "reason": r["reason"]}
                                      for r in dq["refused"]]},
+        "pdfs": [f for f in files if f.endswith(".pdf")],
         "disclosure_note": rules.explanation,
         "warnings": warnings,
         "timings": {k: round(v, 2) for k, v in timings.items()},
