@@ -51,6 +51,7 @@ from reporting.cards import (
     ward_withheld,
 )
 from reporting.cells import as_date, finite, required_date, split_list, split_sources
+from reporting.chart_text import chart_alt_text
 from reporting.charts import ASSURANCE_LABELS, VARIATION_LABELS
 from reporting.comparisons import (
     against_target,
@@ -127,6 +128,16 @@ def _forecast_from(paths: Mapping[str, Path] | None, monthly: pd.DataFrame, meth
     months = [required_date(m) for m in monthly["period_start"]]
     values = [finite(v) for v in monthly["value"]]
     return baseline_forecast(months, values, horizon=12, ceiling=100.0 if method in PERCENT_METHODS else None)
+
+
+def _chart_data(paths: Mapping[str, Path]) -> pd.DataFrame:
+    """The points behind the chart (reporting.spc_charts writes them next to it)."""
+    path = paths.get("data_csv")
+    if not path or not Path(path).exists():
+        return pd.DataFrame()
+    data = pd.read_csv(path)
+    data["month"] = pd.to_datetime(data["month"]).dt.date
+    return data
 
 
 class CardBuilder:
@@ -540,9 +551,10 @@ class CardBuilder:
             return
         card.chart_png = Path(paths["png"])
         card.chart_b64 = base64.b64encode(card.chart_png.read_bytes()).decode("ascii")
-        card.chart_alt = (f"Statistical process control chart of {card.label}, monthly, with the mean, process "
-                          f"limits and the baseline forecast. The figures are in the table above and in the "
-                          f"workbook.")
+        data = _chart_data(paths)
+        card.chart_data = data.to_dict("records")
+        card.chart_alt = (chart_alt_text(card.label, card.method, card.unit, data, card.forecast) if not data.empty
+                          else f"Statistical process control chart of {card.label}, monthly.")
         card.chart_files = [str(paths[k]) for k in ("png", "svg", "forecast_csv") if paths.get(k)]
 
 

@@ -134,6 +134,7 @@ class IndicatorCard:
     chart_files: list[str] = field(default_factory=list)
     chart_png: Path | None = None
     chart_note: str = ""
+    chart_data: list[dict[str, Any]] = field(default_factory=list)  # the points behind the SPC chart
     forecast: list[dict[str, Any]] = field(default_factory=list)
     forecast_note: str = ""
     wards: list[WardRow] = field(default_factory=list)

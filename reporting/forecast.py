@@ -135,8 +135,13 @@ def baseline_forecast(
     level: float = 0.95,
     floor: float | None = 0.0,
     ceiling: float | None = None,
+    clip_interval: bool = True,
 ) -> pd.DataFrame:
-    """Baseline for ``horizon`` months after the last observation (see module docstring)."""
+    """Baseline for ``horizon`` months after the last observation (see module docstring).
+
+    clip_interval=False keeps the prediction interval as the model gives it (only the forecast
+    itself is held within floor/ceiling): the charts draw it so, rather than flat at zero.
+    """
     if len(months) != len(values):
         raise ValueError("months and values must be the same length")
     if not 0 < level < 1:
@@ -182,7 +187,9 @@ def baseline_forecast(
 
     mean, lower, upper = (np.asarray(a, dtype=float) for a in result)
     if floor is not None or ceiling is not None:
-        mean, lower, upper = (np.clip(a, floor, ceiling) for a in (mean, lower, upper))
+        mean = np.clip(mean, floor, ceiling)
+        if clip_interval:
+            lower, upper = (np.clip(a, floor, ceiling) for a in (lower, upper))
     return pd.DataFrame({
         "month": pd.Series(future, dtype=object),
         "forecast": mean,

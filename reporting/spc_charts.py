@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from reporting.charts import spc_chart
+from reporting.charts import axis_title, spc_chart
 from reporting.csv_safety import safe_frame
 from reporting.forecast import COLUMNS as FORECAST_COLUMNS
 from reporting.forecast import baseline_forecast
@@ -30,6 +30,10 @@ _AIM_WORDS = {"increase": "aim: increase (higher is better)",
               "decrease": "aim: decrease (lower is better)"}
 
 
+CHART_DATA_COLUMNS = ["month", "value", "centre", "lower_limit", "upper_limit", "lower_2sigma", "upper_2sigma",
+                      "point_type", "rebase_group"]
+
+
 def _ceiling(indicator_id: str) -> float | None:
     """Upper bound of a forecast: a proportion cannot exceed its multiplier (100 for a %)."""
     indicators = project_definitions()[0]
@@ -39,12 +43,21 @@ def _ceiling(indicator_id: str) -> float | None:
     return None
 
 
+def _method_unit(indicator_id: str) -> tuple[str, str]:
+    definition = project_definitions()[0].get(indicator_id)
+    return (definition.method, definition.unit) if definition is not None else ("", "")
+
+
 def _forecast(points: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
-    """Baseline forecast from the latest rebase group's months (gaps stay gaps)."""
+    """Baseline forecast from the latest rebase group's months (gaps stay gaps).
+
+    The prediction interval is kept as the model gives it (not cut at 0 or 100): the chart shows
+    how uncertain the baseline is, and the Forecast sheet holds the same numbers.
+    """
     latest = points[points["rebase_group"] == points["rebase_group"].max()]
     months = [m.date() for m in pd.to_datetime(latest["month"])]
     values = [None if pd.isna(v) else float(v) for v in latest["value"]]
-    return baseline_forecast(months, values, horizon=12, ceiling=_ceiling(indicator_id))
+    return baseline_forecast(months, values, horizon=12, ceiling=_ceiling(indicator_id), clip_interval=False)
 
 
 def render_spc_charts(
@@ -93,9 +106,17 @@ def render_spc_charts(
                                                  lineterminator="\n")
             paths["forecast_csv"] = csv_path
         subtitle = f"Source: {row.data_source} · {_AIM_WORDS.get(row.aim, row.aim)} · monthly"
+        method, unit = _method_unit(row.indicator_id)
         chart = spc_chart(part.drop(columns=["priority_id", "indicator_id"]), title=row.label,
                           improvement=row.aim, out_stem=stem, target=target,
                           forecast_df=forecast_df if forecast_df is not None and len(forecast_df)
-                          else None, subtitle=subtitle)
+                          else None, subtitle=subtitle, y_label=axis_title(method, unit),
+                          whole_numbers=method == "count")
+        # The data behind the chart (read into the workbook's "Chart data" sheet; not published itself).
+        data_csv = stem.parent / f"{stem.name}_data.csv"
+        data = part[CHART_DATA_COLUMNS].copy()
+        data["month"] = pd.to_datetime(data["month"]).dt.strftime("%Y-%m-%d")
+        safe_frame(data).to_csv(data_csv, index=False, float_format="%.6g", lineterminator="\n")
+        paths["data_csv"] = data_csv
         out[(row.priority_id, row.indicator_id)] = {**chart, **paths}
     return out

@@ -15,6 +15,7 @@ caveats, the story behind the curve, the disclosure rule). Committee workbook: "
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -24,9 +25,10 @@ from typing import Any
 import xlsxwriter
 
 from reporting.cards import IndicatorCard, PriorityCard
+from reporting.chart_text import CHART_DATA_SHEET
 from reporting.figures import Shown
 
-__all__ = ["HEADER_ROW", "priority_sheet_names", "write_committee_workbook", "write_priority_workbook"]
+__all__ = ["HEADER_ROW", "print_setup", "priority_sheet_names", "write_committee_workbook", "write_priority_workbook"]
 
 HEADER_ROW = 3  # 1-based, as the disclosure manifest wants it
 _FIRST = HEADER_ROW  # 0-based index of the first data row
@@ -54,8 +56,11 @@ WARD_COUNT_COLUMNS = ["Count", "Base", "Previous count", "Previous base"]
 DATA_COLUMNS = ["Indicator id", "Indicator", "Month", "Value", "Numerator", "Denominator"]
 DATA_COUNT_COLUMNS = ["Numerator", "Denominator"]
 FORECAST_COLUMNS = ["Indicator id", "Indicator", "Month", "Forecast", "Lower (95%)", "Upper (95%)", "Method"]
+CHART_COLUMNS = ["Indicator id", "Indicator", "Month", "Monthly count", "Monthly value", "Mean", "Lower process limit",
+                 "Upper process limit", "Lower 2σ", "Upper 2σ", "SPC point", "Limits group"]
+CHART_COUNT_COLUMNS = ["Monthly count"]
 SUMMARY_COLUMNS = ["Priority", "Priority id", "Outcome", "Indicator", "Indicator id", "Type", "Aim", "Period",
-                   "Value", "Unit", "Count", "Change (% for counts and rates; points for percentages)", "Status",
+                   "Value", "Previous value", "Unit", "Count", "Change (% for counts and rates; points for percentages)", "Status",
                    "SPC variation", "SPC assurance", "Current trend",
                    "Baseline change (% for counts and rates; points for percentages)", "Data quality",
                    "What the signals say"]
@@ -68,7 +73,7 @@ DQ_COLUMNS = ["Source", "Title", "State", "Latest month loaded", "Files received
 
 def priority_sheet_names(card: PriorityCard) -> list[str]:
     """Sheet names of a priority workbook, in order."""
-    return [o.sheet_name for o in card.outcomes] + ["Wards", "Data", "Forecast", "Notes"]
+    return [o.sheet_name for o in card.outcomes] + ["Wards", "Data", CHART_DATA_SHEET, "Forecast", "Notes"]
 
 
 class _Book:
@@ -78,6 +83,7 @@ class _Book:
         self.wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
                                                   "strings_to_urls": False})
         self._formats: dict[tuple, Any] = {}
+        self._tables: set[str] = set()  # sheets with the shared layout: header row repeats on every page
         self.title = self.fmt(bold=True, font_size=14, font_color="#005eb8")
         self.note = self.fmt(italic=True, font_color="#4c6272")
         self.header = self.fmt(bold=True, font_color="#ffffff", bg_color="#005eb8", text_wrap=True,
@@ -96,6 +102,7 @@ class _Book:
 
     def sheet(self, name: str, title: str, note: str, columns: Sequence[str], widths: Sequence[int]) -> Any:
         ws = self.wb.add_worksheet(name)
+        self._tables.add(name)
         ws.write_string(0, 0, title, self.title)
         ws.write_string(1, 0, note, self.note)
         for c, (col, width) in enumerate(zip(columns, widths, strict=True)):
@@ -130,8 +137,33 @@ class _Book:
             else:
                 ws.write_string(r, c, str(v), self.text)
 
-    def close(self) -> None:
+    def close(self, ctx: dict[str, Any]) -> None:
+        """Print setup of every sheet, then write the file."""
+        for ws in self.wb.worksheets():
+            print_setup(ws, ctx, repeat_header=ws.get_name() in self._tables)
         self.wb.close()
+
+
+def _header_text(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+def print_setup(ws: Any, ctx: dict[str, Any], repeat_header: bool) -> None:
+    """A4 landscape, all columns on one page width, the used range as print area, the column headers
+    repeated on every page, and the running header (partnership, period, classification) and page
+    numbers the PDFs carry."""
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.6)
+    last_row, last_col = ws.dim_rowmax, ws.dim_colmax
+    if last_row is not None and last_col is not None:
+        ws.print_area(0, 0, last_row, last_col)
+    if repeat_header:
+        ws.repeat_rows(HEADER_ROW - 1)
+    left = _header_text(f"{ctx['info'].partnership} · {ws.get_name()} · {ctx['period_label']}")
+    ws.set_header(f"&L&8{left}&R&8&B{_header_text(ctx.get('classification', ''))}")
+    ws.set_footer(f"&L&8{_header_text(ctx['area_name'])}&R&8Page &P of &N")
 
 
 def _plain(markup: Any) -> str:
@@ -211,9 +243,12 @@ def write_priority_workbook(path: Path, card: PriorityCard, ctx: dict[str, Any])
             r += 1
     ws.autofilter(_FIRST - 1, 0, max(r - 1, _FIRST), len(DATA_COLUMNS) - 1)
 
+    _chart_data_sheet(book, card, legend)
+
     ws = book.sheet("Forecast", f"{card.title}: baseline forecast",
-                    "If we stay on our current course: 12 months ahead, with the 95% prediction interval. "
-                    "Doing better than this baseline is turning the curve.",
+                    "If we stay on our current course: 12 months ahead, with the 95% prediction interval as the "
+                    "model gives it (a lower bound below zero means the baseline is that uncertain; the figure "
+                    "itself cannot go below zero). Doing better than this baseline is turning the curve.",
                     FORECAST_COLUMNS, [24, 40, 11, 11, 11, 11, 30])
     r = _FIRST
     number = book.fmt(num_format="#,##0.0", valign="top")
@@ -226,10 +261,33 @@ def write_priority_workbook(path: Path, card: PriorityCard, ctx: dict[str, Any])
     ws.autofilter(_FIRST - 1, 0, max(r - 1, _FIRST), len(FORECAST_COLUMNS) - 1)
 
     _notes_sheet(book, card.title, card.indicators, ctx)
-    book.close()
+    book.close(ctx)
     count_columns = {o.sheet_name: OUTCOME_COUNT_COLUMNS for o in card.outcomes}
-    count_columns.update({"Wards": WARD_COUNT_COLUMNS, "Data": DATA_COUNT_COLUMNS})
+    count_columns.update({"Wards": WARD_COUNT_COLUMNS, "Data": DATA_COUNT_COLUMNS,
+                          CHART_DATA_SHEET: CHART_COUNT_COLUMNS})
     return {"path": path.name, "count_columns": count_columns, "header_row": HEADER_ROW}
+
+
+def _chart_data_sheet(book: _Book, card: PriorityCard, legend: str) -> None:
+    """Every point of every SPC chart on the card: value, mean, limits and signal, month by month."""
+    ws = book.sheet(CHART_DATA_SHEET, f"{card.title}: the data behind the SPC charts",
+                    legend + " One row per indicator and month, as plotted; charts withheld for small numbers "
+                    "have no rows here.", CHART_COLUMNS, [24, 40, 11, 11, 11, 11, 12, 12, 11, 11, 30, 10])
+    r = _FIRST
+    number = book.fmt(num_format="#,##0.00", valign="top")
+    for ind in card.indicators:
+        for point in ind.chart_data:
+            count = ind.is_count
+            book.row(ws, r, [ind.indicator_id, ind.label, point["month"], "", "", "", "", "", "", "",
+                             str(point.get("point_type") or "").replace("_", " "), point.get("rebase_group")])
+            for c, key in ((3 if count else 4, "value"), (5, "centre"), (6, "lower_limit"), (7, "upper_limit"),
+                           (8, "lower_2sigma"), (9, "upper_2sigma")):
+                value = point.get(key)
+                if value is not None and not math.isnan(float(value)):  # NaN: no limits (trial, gap)
+                    ws.write_number(r, c, float(value), book.fmt(num_format="#,##0", valign="top")
+                                    if c == 3 else number)
+            r += 1
+    ws.autofilter(_FIRST - 1, 0, max(r - 1, _FIRST), len(CHART_COLUMNS) - 1)
 
 
 def _method_notes(ctx: dict[str, Any]) -> list[tuple[str, str]]:
@@ -296,13 +354,13 @@ def write_committee_workbook(path: Path, priorities: Sequence[PriorityCard], ctx
     legend = (f"All priorities, {ctx['area_name']}, {ctx['period_label']}. Withheld figures show "
               f"{ctx['rules'].marker}, {ctx['rules'].secondary_marker} or {ctx['rules'].rate_marker} (see Notes).")
     ws = book.sheet("Summary", f"{ctx['info'].title}: committee summary", legend, SUMMARY_COLUMNS,
-                    [30, 18, 40, 40, 24, 26, 24, 20, 11, 18, 11, 14, 20, 22, 20, 34, 14, 34, 60])
+                    [30, 18, 40, 40, 24, 26, 24, 20, 11, 11, 18, 11, 14, 20, 22, 20, 34, 14, 34, 60])
     r = _FIRST
     for p in priorities:
         for o in p.outcomes:
             for c in o.indicators:
                 book.row(ws, r, [p.title, p.priority_id, o.statement, c.label, c.indicator_id, c.group, c.aim_text,
-                                 c.window_range, c.value, c.unit, c.numerator if c.is_count else "", c.change_pct,
+                                 c.window_range, c.value, c.previous, c.unit, c.numerator if c.is_count else "", c.change_pct,
                                  c.status_label, c.variation.caption if c.variation else "",
                                  c.assurance.caption if c.assurance else "", c.trend.text, c.baseline, c.dq_note,
                                  " ".join(part for part in (c.message, c.reconciliation) if part)])
@@ -339,6 +397,6 @@ def write_committee_workbook(path: Path, priorities: Sequence[PriorityCard], ctx
         ws.write_string(r, 0, key, book.bold)
         ws.write_string(r, 1, text, book.text)
         r += 1
-    book.close()
+    book.close(ctx)
     return {"path": path.name, "count_columns": {"Summary": SUMMARY_COUNT_COLUMNS}, "header_row": HEADER_ROW}
 

@@ -55,8 +55,8 @@ def test_writes_png_and_svg(points_df: pd.DataFrame, forecast_df: pd.DataFrame,
 
     png = paths["png"].read_bytes()
     assert png[:8] == PNG_SIGNATURE
-    width, height = struct.unpack(">II", png[16:24])  # IHDR: 10 × 5.6 in at 150 dpi
-    assert (width, height) == (1500, 840)
+    width, height = struct.unpack(">II", png[16:24])  # IHDR: 7.2 × 5.3 in at 150 dpi
+    assert (width, height) == (1080, 795)
     assert 20_000 < len(png) < 2_000_000
 
     svg = paths["svg"].read_text(encoding="utf-8")

@@ -42,6 +42,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from reporting.artifacts import check_rows, publish_artifacts
 from reporting.disclosure import MANIFEST_NAME, DisclosureRules, scan_manifest
@@ -416,7 +417,17 @@ def test_every_manifest_scans_clean(published):
 
 def test_workbook_sheets_freeze_and_formats(published):
     wb = load_workbook(published["dir"] / "domestic_abuse" / "indicators.xlsx")
-    assert wb.sheetnames == ["Outcome 1", "Wards", "Data", "Forecast", "Notes"]
+    assert wb.sheetnames == ["Outcome 1", "Wards", "Data", "Chart data", "Forecast", "Notes"]
+    for sheet in wb.worksheets:  # print-ready: A4, one page wide, the used range, header row on every page
+        assert int(sheet.page_setup.paperSize) == 9, sheet.title  # ECMA-376 paper size 9: A4
+        assert sheet.page_setup.orientation == "landscape"
+        # Fit to one page wide (an absent fitToWidth is 1, the ECMA-376 default), any number of pages tall.
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and int(sheet.page_setup.fitToWidth or 1) == 1
+        assert int(sheet.page_setup.fitToHeight) == 0
+        assert sheet.print_area == [f"'{sheet.title}'!$A$1:${get_column_letter(sheet.max_column)}${sheet.max_row}"]
+        assert sheet.print_title_rows == ("3:3" if sheet.title != "Notes" else None)
+        assert "Page &P of &N" in sheet.oddFooter.right.text
+        assert "OFFICIAL" in sheet.oddHeader.right.text and "February 2018" in sheet.oddHeader.left.text
     ws = wb["Outcome 1"]
     assert ws.freeze_panes == "B4"
     header = [c.value for c in ws[3]]
@@ -428,6 +439,11 @@ def test_workbook_sheets_freeze_and_formats(published):
     assert notes and "1 to 4" in notes[0]
     assert wb["Wards"]["D5"].value == "Fant" and wb["Wards"]["G5"].value == "[c]"
     assert wb["Wards"]["G5"].comment is not None
+    # The data behind each chart that is drawn, month by month: DA incidents in Feb 2018 is the Data sheet's.
+    chart = [r for r in wb["Chart data"].iter_rows(min_row=4, values_only=True) if r[0] == "da_incidents"]
+    data = {r[2]: r[3] for r in wb["Data"].iter_rows(min_row=4, values_only=True) if r[0] == "da_incidents"}
+    assert chart and all(r[3] == data[r[2]] for r in chart)
+    assert not [r for r in wb["Chart data"].iter_rows(min_row=4, values_only=True) if r[0] == "da_bme_pct"]
     wb.close()
 
 
