@@ -265,7 +265,6 @@ def _spc_figure(points_df: pd.DataFrame, title: str, improvement: str, target: f
                                       markeredgecolor=style.outline, markersize=6.5, label=POINT_LABELS[kind]))
 
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
-    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 10)))
     ax.xaxis.set_major_formatter(FuncFormatter(_month_label))
     ax.tick_params(axis="both", labelsize=BODY_PT - 0.5)
     for label in ax.get_xticklabels():
@@ -309,18 +308,17 @@ def _fit_axes(fig: Figure, ax: Any, legend: Any, header: list[Any]) -> None:
     gap = 6.0  # pixels at 100 dpi
     top = min(h.get_tightbbox(renderer).y0 for h in header) - gap
     bottom = legend.get_window_extent(renderer).y1 + gap
-    for _ in range(2):  # tick labels change with the axes size: settle in two passes
-        pos = ax.get_position()
-        tight = ax.get_tightbbox(renderer)
-        below = pos.y0 * height - tight.y0
-        above = tight.y1 - pos.y1 * height
-        left = pos.x0 * width - tight.x0
-        right = tight.x1 - pos.x1 * width
-        x0 = (left + gap) / width
-        x1 = 1 - (max(right, 0.0) + gap) / width
-        y0 = (bottom + below) / height
-        y1 = (top - above) / height
-        ax.set_position((x0, y0, x1 - x0, y1 - y0))
+    pos = ax.get_position()
+    tight = ax.get_tightbbox(renderer)
+    below = pos.y0 * height - tight.y0
+    above = tight.y1 - pos.y1 * height
+    left = pos.x0 * width - tight.x0
+    right = tight.x1 - pos.x1 * width
+    x0 = (left + gap) / width
+    x1 = 1 - (max(right, 0.0) + gap) / width
+    y0 = (bottom + below) / height
+    y1 = (top - above) / height
+    ax.set_position((x0, y0, x1 - x0, y1 - y0))
 
 
 def spc_chart(

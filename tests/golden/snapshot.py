@@ -35,6 +35,7 @@ _MASKS = [
     (re.compile(r"<dc:date>[^<]*</dc:date>"), "<dc:date>"),
     (re.compile(r"\b[0-9a-f]{7,12}\b(?=\)|\s*·|</code>)"), "<commit>"),
 ]
+_PDF_IDS = re.compile(r"\b(warehouse run|code) [0-9a-f]{7,12}\b")
 _DATA_URI = re.compile(r"data:image/([a-z+]+);base64,([A-Za-z0-9+/=]+)")
 
 
@@ -104,7 +105,10 @@ def _pdf_text(path: Path) -> str:
     lines = [f"pdf {len(pages)} pages"]
     for number, page in enumerate(pages, start=1):
         lines.append(f"## page {number}")
-        lines.append(page.extract_text())
+        # Whitespace normalised (line breaks follow the width of masked text such as the date); the
+        # run id and commit in the footer are masked here, where no </code> follows them.
+        text = " ".join(page.extract_text().split())
+        lines.append(_PDF_IDS.sub(r"\1 <commit>", text))
     return "\n".join(lines) + "\n"
 
 

@@ -424,8 +424,8 @@ def test_workbook_sheets_freeze_and_formats(published):
         # Fit to one page wide (an absent fitToWidth is 1, the ECMA-376 default), any number of pages tall.
         assert sheet.sheet_properties.pageSetUpPr.fitToPage and int(sheet.page_setup.fitToWidth or 1) == 1
         assert int(sheet.page_setup.fitToHeight) == 0
-        assert sheet.print_area == [f"'{sheet.title}'!$A$1:${get_column_letter(sheet.max_column)}${sheet.max_row}"]
-        assert sheet.print_title_rows == ("3:3" if sheet.title != "Notes" else None)
+        assert sheet.print_area == f"'{sheet.title}'!$A$1:${get_column_letter(sheet.max_column)}${sheet.max_row}"
+        assert sheet.print_title_rows == ("$3:$3" if sheet.title != "Notes" else None)
         assert "Page &P of &N" in sheet.oddFooter.right.text
         assert "OFFICIAL" in sheet.oddHeader.right.text and "February 2018" in sheet.oddHeader.left.text
     ws = wb["Outcome 1"]
