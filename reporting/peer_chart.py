@@ -10,12 +10,13 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from reporting.charts import _RC
+from reporting.charts import _RC, BODY_PT
+from reporting.colours import DATA_STYLES
 
 __all__ = ["PEER_MIN_AREAS", "draw_peer_chart"]
 
-PEER_HOME_COLOUR = "#005eb8"  # NHS blue
-PEER_OTHER_COLOUR = "#aeb7bd"
+PEER_HOME_COLOUR = DATA_STYLES["peer_home"].fill  # NHS blue
+PEER_OTHER_COLOUR = DATA_STYLES["peer_other"].fill
 PEER_MIN_AREAS = 3
 
 
@@ -42,8 +43,10 @@ def draw_peer_chart(group: dict[str, Any], area_name: str) -> None:
         ax = fig.add_subplot(1, 1, 1)
         ys = list(range(len(drawn)))
         values = [a["rate"].number for a in drawn]
-        colours = [PEER_HOME_COLOUR if a["home"] else PEER_OTHER_COLOUR for a in drawn]
-        ax.barh(ys, values, color=colours, height=0.65, zorder=2)
+        styles = [DATA_STYLES["peer_home" if a["home"] else "peer_other"] for a in drawn]
+        # Pale bars carry an outline that passes 3:1 on white (reporting.colours).
+        ax.barh(ys, values, color=[st.fill for st in styles], edgecolor=[st.outline for st in styles],
+                linewidth=1.0, height=0.65, zorder=2)
         for y, a in zip(ys, drawn, strict=True):
             lo, hi = a.get("ci_lower"), a.get("ci_upper")
             if lo is not None and hi is not None:
@@ -53,7 +56,7 @@ def draw_peer_chart(group: dict[str, Any], area_name: str) -> None:
         if peer.number is not None and not peer.suppressed:
             ax.axvline(peer.number, color="#231f20", linestyle="--", linewidth=1.2, zorder=4,
                        label=f"Peer value ({peer.text})")
-            ax.legend(loc="lower right", frameon=False)
+            ax.legend(loc="lower right", frameon=False, fontsize=BODY_PT)
         ax.set_yticks(ys)
         ax.set_yticklabels([a["name"] + (" (this CSP)" if a["home"] else "") for a in drawn])
         for label, a in zip(ax.get_yticklabels(), drawn, strict=True):
@@ -71,7 +74,13 @@ def draw_peer_chart(group: dict[str, Any], area_name: str) -> None:
         fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
     group["chart_b64"] = base64.b64encode(buf.getvalue()).decode("ascii")
     group["chart_title"] = title
-    group["chart_alt"] = (f"Bar chart: {title}, rate per 1,000 residents by area, lowest at the bottom, with "
-                          f"confidence intervals and the peer value as a dashed line; this CSP's bar is blue. "
-                          f"The figures are in the table above.")
+    low, high = drawn[0], drawn[-1]
+    home = next((i for i, a in enumerate(reversed(drawn), start=1) if a["home"]), None)
+    place = (f" {area_name} is {home} of {len(drawn)} from the highest ({next(a for a in drawn if a['home'])['rate'].text})."
+             if home is not None else "")
+    peer_words = (f" The peer value, {peer.text}, is the dashed line." if peer.number is not None and not peer.suppressed
+                  else "")
+    group["chart_alt"] = (f"Bar chart: {title}, rate per 1,000 residents for {len(drawn)} areas, lowest at the "
+                          f"bottom: lowest {low['name']} ({low['rate'].text}), highest {high['name']} "
+                          f"({high['rate'].text}).{place}{peer_words} Every figure is in the table above.")
 

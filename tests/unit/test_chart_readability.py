@@ -197,3 +197,19 @@ def test_legend_entries_match_marks(points):
     handles = fig.legends[0].legend_handles
     points_handles = [h for h in handles if isinstance(h, Line2D) and h.get_marker() == "o"]
     assert all(contrast_ratio(to_hex(h.get_markeredgecolor())) >= 3.0 for h in points_handles)
+
+
+def test_peer_chart_bars_are_outlined_and_its_alt_text_names_the_extremes():
+    from reporting.figures import value_shown
+    from reporting.peer_chart import draw_peer_chart
+
+    rates = {"Ashford": 5.25, "Maidstone": 7.5, "Swale": 9.75, "Dover": 6.0}
+    group = {"group": "Kent", "peer_value": value_shown("rate", 7.1),
+             "areas": [{"name": n, "home": n == "Maidstone", "rate": value_shown("rate", r), "ci_lower": r - 1,
+                        "ci_upper": r + 1} for n, r in rates.items()]}
+    draw_peer_chart(group, "Maidstone")
+    assert group["chart_alt"] == (
+        "Bar chart: Maidstone vs Kent districts, rate per 1,000 residents for 4 areas, lowest at the bottom: "
+        "lowest Ashford (5.25), highest Swale (9.75). Maidstone is 2 of 4 from the highest (7.50). The peer "
+        "value, 7.10, is the dashed line. Every figure is in the table above.")
+    assert contrast_ratio(DATA_STYLES["peer_other"].outline) >= 3.0 > contrast_ratio(DATA_STYLES["peer_other"].fill)
