@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from reporting.actions import outcome_plan
 from reporting.cards import (
     AIMS,
     STATUS,
@@ -156,7 +157,9 @@ class CardBuilder:
             for number, o in enumerate(p["outcomes"], start=1):
                 cat_rows = rows[rows["outcome_id"] == o["id"]]
                 cards = [self.indicator(r) for _, r in cat_rows.iterrows()]
-                outcomes.append(OutcomeCard(o["id"], number, o["statement"], bool(o["draft"]), o["note"], cards))
+                outcomes.append(OutcomeCard(o["id"], number, o["statement"], bool(o["draft"]), o["note"], cards,
+                                            outcome_plan(self.snap.plan_actions, self.info.plan_year, o["id"],
+                                                         self.month_end)))
             card = PriorityCard(p["id"], p["title"], p["kind"], p["leads"], outcomes, {})
             card.tally = tally(card.indicators)
             out.append(card)

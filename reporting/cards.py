@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from reporting.actions import OutcomePlan
 from reporting.figures import COUNT_METHODS, NOT_APPLICABLE, Shown
 from reporting.ranking import WITHHELD_ORDER_NOTE, top_n
 
@@ -177,6 +178,7 @@ class OutcomeCard:
     draft: bool
     note: str
     indicators: list[IndicatorCard]
+    plan: OutcomePlan = field(default_factory=OutcomePlan)  # actions, partners, what works (reporting.actions)
 
     @property
     def groups(self) -> list[tuple[str, list[IndicatorCard]]]:
