@@ -82,6 +82,7 @@ from reporting.figures import (
 )
 from reporting.forecast import baseline_forecast
 from reporting.linked_counts import CountSystem, build_count_system
+from reporting.maps import ward_map
 from reporting.months import (
     add_months,
     end_of_month,
@@ -295,6 +296,7 @@ class CardBuilder:
         card.months = self._months(method, monthly, num, den)
         card.wards = self._wards(method, ward_rows, num, den, v, pv)
         card.ward_vintage = ward_vintage_label(self.snap.ward_vintage) if card.wards else ""
+        card.ward_map = ward_map(card, self.snap.maps, self.snap.area_name)
         if window_type == "12m" and not ward_rows.empty and not any(w.is_remainder for w in card.wards):
             card.ward_note = "Ward figures do not add up to the district total, so no remainder row is shown."
         card.story = self._story(pid, iid)

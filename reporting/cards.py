@@ -134,6 +134,7 @@ class IndicatorCard:
     chart_alt: str = ""
     chart_files: list[str] = field(default_factory=list)
     chart_png: Path | None = None
+    ward_map: Any = None  # reporting.maps.WardMap: the ward choropleth, hotspots and its text table
     chart_note: str = ""
     forecast: list[dict[str, Any]] = field(default_factory=list)
     forecast_note: str = ""
