@@ -16,6 +16,9 @@ WARD_LOOKUP = "jtrim_csv_056_WD19_LAD19_UK_LU.csv"
 LAD_CODES = "drkane_la_all_codes.csv"
 LSOA21_GEOJSON = "drkane_boundaries_lsoa_E07000110.geojson"
 LSOA11_GEOJSON = "drkane_boundaries_lsoa11_E07000110.geojson"
+# 2022 ward polygons: Maidstone's 26 wards kept every December 2019 code in 2022 (a ward code changes
+# whenever its boundary does), so they are also the boundaries of the 2019 wards the demo uses.
+WARD22_GEOJSON = "drkane_boundaries_ward22_E07000110.geojson"
 LSOA21_LOOKUP = "Birmingham-and-Solihull-ICS_BSOL_Outcomes_Framework_LSOA21_WD22_LAD22_EW_LU_v3.csv"
 
 # `csp reference` (runs on real police.uk files, 2021 LSOAs from 2024) also copies the 2021 LSOA → 2022 ward
@@ -28,6 +31,7 @@ REFERENCE_COPIES = [
     ("reference_lad", LAD_CODES),
     ("reference_lsoa21_boundaries", LSOA21_GEOJSON),
     ("reference_lsoa11_boundaries", LSOA11_GEOJSON),
+    ("reference_ward_boundaries", WARD22_GEOJSON),
 ]
 
 MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July",

@@ -97,6 +97,7 @@ from demo.cgl import gen_cgl_treatment, gen_needle_exchange
 from demo.common import _Geo, _rng, _Summary, _write_csv, _write_xlsx, headers
 from demo.council import gen_needle_finds
 from demo.health import gen_admissions, gen_ae, gen_mh
+from demo.partnership import gen_action_progress
 from demo.police import (
     _DA,
     gen_da_incidents,
@@ -209,6 +210,7 @@ def generate_demo_inbox(inbox: Path, real_dir: Path, with_faults: bool = False,
     nf_rows = gen_needle_finds(inbox, geo, seed, summary)
     pops = gen_population(inbox, geo, seed, summary)
     survey_rows = gen_survey(inbox, geo, seed, pops, summary)
+    gen_action_progress(inbox, summary)
     copy_reference(inbox, real_dir, summary)
     faults = (_write_faults(inbox, seed, street_rows, da, marac_rows, s136_rows, nf_rows,
                             survey_rows) if with_faults else [])

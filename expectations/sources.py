@@ -102,7 +102,7 @@ class SourceSpec(_Strict):
     name: str = ""
     title: str
     publisher: str
-    family: Literal["police", "health", "cgl", "council", "survey", "reference"]
+    family: Literal["police", "health", "cgl", "council", "survey", "reference", "partnership"]
     format: Literal["csv", "xlsx", "geojson"]
     file_pattern: str
     grain: str

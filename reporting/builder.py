@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from reporting.actions import outcome_plan
 from reporting.cards import (
     AIMS,
     STATUS,
@@ -82,6 +83,7 @@ from reporting.figures import (
 )
 from reporting.forecast import baseline_forecast
 from reporting.linked_counts import CountSystem, build_count_system
+from reporting.maps import ward_map
 from reporting.months import (
     add_months,
     end_of_month,
@@ -167,7 +169,9 @@ class CardBuilder:
             for number, o in enumerate(p["outcomes"], start=1):
                 cat_rows = rows[rows["outcome_id"] == o["id"]]
                 cards = [self.indicator(r) for _, r in cat_rows.iterrows()]
-                outcomes.append(OutcomeCard(o["id"], number, o["statement"], bool(o["draft"]), o["note"], cards))
+                outcomes.append(OutcomeCard(o["id"], number, o["statement"], bool(o["draft"]), o["note"], cards,
+                                            outcome_plan(self.snap.plan_actions, self.info.plan_year, o["id"],
+                                                         self.month_end)))
             card = PriorityCard(p["id"], p["title"], p["kind"], p["leads"], outcomes, {})
             card.tally = tally(card.indicators)
             out.append(card)
@@ -303,6 +307,7 @@ class CardBuilder:
         card.months = self._months(method, monthly, num, den)
         card.wards = self._wards(method, ward_rows, num, den, v, pv)
         card.ward_vintage = ward_vintage_label(self.snap.ward_vintage) if card.wards else ""
+        card.ward_map = ward_map(card, self.snap.maps, self.snap.area_name)
         if window_type == "12m" and not ward_rows.empty and not any(w.is_remainder for w in card.wards):
             card.ward_note = "Ward figures do not add up to the district total, so no remainder row is shown."
         card.story = self._story(pid, iid)

@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from reporting.actions import OutcomePlan
 from reporting.figures import COUNT_METHODS, NOT_APPLICABLE, Shown
 from reporting.ranking import WITHHELD_ORDER_NOTE, top_n
 
@@ -133,6 +134,7 @@ class IndicatorCard:
     chart_alt: str = ""
     chart_files: list[str] = field(default_factory=list)
     chart_png: Path | None = None
+    ward_map: Any = None  # reporting.maps.WardMap: the ward choropleth, hotspots and its text table
     chart_note: str = ""
     chart_data: list[dict[str, Any]] = field(default_factory=list)  # the points behind the SPC chart
     forecast: list[dict[str, Any]] = field(default_factory=list)
@@ -178,6 +180,7 @@ class OutcomeCard:
     draft: bool
     note: str
     indicators: list[IndicatorCard]
+    plan: OutcomePlan = field(default_factory=OutcomePlan)  # actions, partners, what works (reporting.actions)
 
     @property
     def groups(self) -> list[tuple[str, list[IndicatorCard]]]:

@@ -14,7 +14,9 @@ import duckdb
 import pandas as pd
 
 from expectations.sources import catalogue as source_catalogue
+from reporting.actions import read_plan_actions
 from reporting.cells import as_date
+from reporting.maps import MapInputs, read_map_inputs
 from reporting.months import parse_period
 from transforms.definitions import load_indicators, load_plans, load_recording_changes
 from transforms.spc_mart import build_spc
@@ -52,6 +54,8 @@ class Snapshot:
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)  # marts.source_coverage for the area
     unplaced: pd.DataFrame = field(default_factory=pd.DataFrame)  # police.uk rows not placed, per month
     ward_vintage: str = ""  # the one ward set every ward figure uses ('2019' or '2022'), from the placements
+    plan_actions: pd.DataFrame = field(default_factory=pd.DataFrame)  # marts.plan_actions for the area
+    maps: MapInputs | None = None  # ward boundaries and populations for the ward maps (reporting.maps)
 
 
 def _ward_vintage(con: duckdb.DuckDBPyConnection, rel: set[str]) -> str:
@@ -149,7 +153,9 @@ def read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str
             where month between ? - interval 11 month and ?
             group by all order by month""", [area_code, period_end.replace(day=1), period_end]).df()
     return Snapshot(rel, catalogue, values, ward_names, area_name, files, validation, runs, loaded, notes, peers,
-                    **survey, coverage=coverage, unplaced=unplaced, ward_vintage=ward_vintage)
+                    **survey, coverage=coverage, unplaced=unplaced, ward_vintage=ward_vintage,
+                    plan_actions=read_plan_actions(con, area_code, rel),
+                    maps=read_map_inputs(con, rel, area_code, period_end))
 
 
 def _read_values(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date,

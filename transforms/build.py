@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from transforms.actions import build_plan_actions
 from transforms.coverage import build_source_coverage
 from transforms.geography import build_lsoa_placements
 
@@ -103,4 +104,6 @@ def build_models(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, ob
         if layer == "staging":
             placements = build_lsoa_placements(con)
     coverage = build_source_coverage(con, area_code)  # from audit.*: what each source delivered, month by month
-    return {"models": built + ["marts.source_coverage"], "placements": placements, "coverage": coverage}
+    actions = build_plan_actions(con, area_code)  # the plans' actions, latest progress, overdue by the reporting month
+    return {"models": built + ["marts.source_coverage", "marts.plan_actions"], "placements": placements,
+            "coverage": coverage, "actions": actions}

@@ -146,12 +146,63 @@ class PlanIndicator(_Strict):
     draft: bool = False
 
 
+class ByWhen(_Strict):
+    """An action's deadline as the plan writes it ("Summer 2018") and the date it is read as.
+
+    `due` is an interpretation whenever `as_written` is not itself a date: reports show both and say
+    so (`interpretation` says how the wording was read, e.g. "summer read as ending 31 August")."""
+
+    as_written: str = Field(min_length=1)
+    due: date
+    interpretation: str | None = None
+
+    @model_validator(mode="after")
+    def _explained(self) -> ByWhen:
+        if self.as_written.strip() != self.due.isoformat() and not self.interpretation:
+            raise ValueError(f"by_when '{self.as_written}' is read as {self.due.isoformat()}: say how "
+                             "(interpretation), since the plan does not give that date")
+        return self
+
+
+ACTION_ID_PATTERN = r"^[A-Z]{2,5}\d{1,2}\.\d{1,2}$"  # e.g. DA1.1: priority code, outcome number, action number
+
+
+class Action(_Strict):
+    """One action of an OBA action plan ("how we will do it"), word for word when published."""
+
+    id: str = Field(pattern=ACTION_ID_PATTERN)
+    text: str = Field(min_length=1)
+    lead_agency: str = Field(min_length=1)  # the nominated lead / agency, as the plan names it
+    by_when: ByWhen
+    draft: bool = False  # not word for word in the published action plan
+    source: str | None = None  # where the published wording comes from
+
+
+class Partner(_Strict):
+    """A partner of an outcome and the role it plays in delivering it."""
+
+    agency: str = Field(min_length=1)
+    role: str = Field(min_length=1)
+    draft: bool = False
+
+
+class WhatWorks(_Strict):
+    """A "what works" note: the evidence an outcome's actions draw on, and who says so."""
+
+    note: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    draft: bool = False
+
+
 class Outcome(_Strict):
     id: str
     statement: str
     draft: bool = False
     indicators: tuple[PlanIndicator, ...] = ()
     note: str | None = None
+    actions: tuple[Action, ...] = ()
+    partners: tuple[Partner, ...] = ()
+    what_works: tuple[WhatWorks, ...] = ()
 
 
 class Priority(_Strict):
@@ -181,7 +232,17 @@ class Plan(_Strict):
         outcome_ids = [o.id for p in self.priorities for o in p.outcomes]
         if len(outcome_ids) != len(set(outcome_ids)):
             raise ValueError("outcome ids must be unique")
+        action_ids = [a.id for _, _, a in self.actions()]
+        if len(action_ids) != len(set(action_ids)):
+            raise ValueError("action ids must be unique")
         return self
+
+    def actions(self):
+        """(priority, outcome, action) for every action of the plan."""
+        for priority in self.priorities:
+            for outcome in priority.outcomes:
+                for action in outcome.actions:
+                    yield priority, outcome, action
 
     def entries(self):
         """(priority, outcome, plan indicator) for every indicator of the plan."""

@@ -10,7 +10,7 @@ Without that lookup (the demo) the 2019 wards below are used (ward_vintage '2019
 
 The placements sit between staging and intermediate: they read only staging views and every
 intermediate model that needs a ward or district joins them (transforms/build.py builds them
-after staging and before intermediate). They are Python because they need point-in-polygon.
+after staging and before intermediate). They are Python because they need point-in-polygon (geopandas/shapely).
 
 ONS publishes a 2011 LSOA → 2019 ward → district best-fit lookup. Without the 2021 lookup, most 2021
 LSOAs kept their 2011 code; for a new 2021 code we take its polygon's centroid and find the 2011 LSOA polygon containing it (a split LSOA sits inside its parent), and
@@ -24,9 +24,9 @@ import json
 from typing import Any
 
 import duckdb
+import geopandas as gpd
 import pandas as pd
-
-from warehouse.readers import point_in_geometry
+from shapely.geometry import shape
 
 PLACEMENT_COLUMNS = ["lsoa_code", "lsoa_name", "lsoa_vintage", "ward_code", "ward_name", "lad_code", "lad_name", "method",
                      "ward_vintage"]
@@ -71,15 +71,30 @@ def _lsoa11_rows(con: duckdb.DuckDBPyConnection, lsoa21: list[Record]) -> list[R
     return rows
 
 
+def _containing_polygon(points: list[tuple[float, float]], polygons: list[Record]) -> list[str | None]:
+    """For each (lon, lat), the code of the first polygon (in the given order) that contains it, else None.
+
+    A spatial join (geopandas, shapely's STRtree) with the `within` predicate: a point on a shared
+    edge belongs to no polygon's interior, so such a point is left unplaced rather than guessed."""
+    if not points or not polygons:
+        return [None] * len(points)
+    areas = gpd.GeoDataFrame({"code": [r["lsoa_code"] for r in polygons], "order": range(len(polygons))},
+                             geometry=[shape(json.loads(r["geometry"])) for r in polygons], crs="OGC:CRS84")
+    dots = gpd.GeoDataFrame({"point": range(len(points))}, geometry=gpd.points_from_xy(*zip(*points, strict=True)),
+                            crs="OGC:CRS84")
+    joined = gpd.sjoin(dots, areas, how="left", predicate="within").sort_values(["point", "order"])
+    first = joined.drop_duplicates("point").set_index("point")["code"]
+    return [None if pd.isna(first.get(i)) else str(first.get(i)) for i in range(len(points))]
+
+
 def _place_new_lsoa21_by_centroid(con: duckdb.DuckDBPyConnection, rows: list[Record], known: set[str]) -> None:
     """New 2021 codes: the 2019 ward of the 2011 LSOA polygon holding the centroid (2019 vintage only)."""
     by_code = {r["lsoa_code"]: r for r in rows}
     polygons = _records(con, "select lsoa_code, geometry from staging.stg_reference__lsoa11_boundaries")
-    shapes = [(r["lsoa_code"], json.loads(r["geometry"])) for r in polygons]
-    for r in _records(con, "select * from staging.stg_reference__lsoa21_boundaries"):
-        if r["lsoa_code"] in known:
-            continue
-        parent = next((code for code, shape in shapes if point_in_geometry(r["centroid_lon"], r["centroid_lat"], shape)), None)
+    new = list({r["lsoa_code"]: r for r in reversed(_records(con, "select * from staging.stg_reference__lsoa21_boundaries"))
+                if r["lsoa_code"] not in known}.values())[::-1]  # each new code once, first seen
+    parents = _containing_polygon([(float(r["centroid_lon"]), float(r["centroid_lat"])) for r in new], polygons)
+    for r, parent in zip(new, parents, strict=True):
         base = by_code.get(parent) if parent else None
         rows.append({
             "lsoa_code": r["lsoa_code"], "lsoa_name": r["lsoa_name"], "lsoa_vintage": "2021",
