@@ -23,6 +23,7 @@ class CriterionSpec(_Strict):
     label: str
     weight: float = Field(ge=0)
     scale: tuple[float, float] | None = None
+    required: bool = False
 
 
 class HarmWeights(_Strict):
@@ -65,7 +66,8 @@ class MatrixSpec(_Strict):
         return self
 
     def criteria_list(self) -> list[Criterion]:
-        return [Criterion(id=key, label=spec.label, weight=spec.weight, scale=spec.scale)
+        return [Criterion(id=key, label=spec.label, weight=spec.weight, scale=spec.scale,
+                          required=spec.required)
                 for key, spec in self.criteria.items()]
 
     @property

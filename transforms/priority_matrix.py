@@ -6,6 +6,7 @@ Method (documented in plans/assessment/priority_matrix.yml and the README):
   value scores 0, the highest 100, straight line between; all equal -> 50 each);
 - a theme's total is the weighted mean of the scores it has: sum(weight x score) / sum(weight) over the
   criteria with a value. A missing criterion is left out of both sums (never scored as 0) and named;
+  a theme missing a `required` criterion (volume: its data was not received) is not ranked at all;
 - themes are ranked by total, highest first; equal totals (to 6 decimals) share a rank ("3=") and are
   listed by name;
 - sensitivity: each criterion's weight in turn x0.8 and x1.2 (the others unchanged); the check says
@@ -29,6 +30,7 @@ class Criterion:
     label: str
     weight: float
     scale: tuple[float, float] | None = None  # None = relative to the themes
+    required: bool = False  # a theme missing it is not ranked (its evidence is not there)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ def rank_themes(themes: Sequence[ThemeEvidence], criteria: Sequence[Criterion],
         used = [(weight[key], score) for key, score in scores.items() if score is not None and weight[key] > 0]
         total_weight = sum(w for w, _ in used)
         total = sum(w * s for w, s in used) / total_weight if total_weight else None
+        if any(c.required and scores[c.id] is None for c in criteria):
+            total = None
         scored.append((theme, scores, None if total is None else round(total, 6)))
     ordered = sorted(scored, key=lambda item: (item[2] is None, -(item[2] or 0.0), item[0].label.lower(), item[0].id))
     totals = [item[2] for item in ordered if item[2] is not None]

@@ -75,3 +75,12 @@ def test_shipped_matrix_loads_and_labels_harm_as_placeholder():
     assert matrix.harm_is_placeholder
     assert {c.id for c in matrix.criteria_list()} == {"volume", "trend", "harm", "public_concern", "vulnerability", "capacity"}
     assert set(matrix.harm_weights.weights) == {t.id for t in matrix.themes}
+
+
+def test_theme_missing_a_required_criterion_is_not_ranked():
+    criteria = [Criterion("volume", "Volume", 1.0, required=True), Criterion("harm", "Harm", 1.0)]
+    # p: volume missing (partner data not received) -> not ranked even though its harm is the highest
+    ranked = rank_themes([theme("p", volume=None, harm=10), theme("q", volume=5, harm=0), theme("r", volume=1, harm=5)],
+                         criteria)
+    # q: (100 + 0) / 2 = 50; r: (0 + 50) / 2 = 25 (harm 0..10 over all three themes)
+    assert [(r.id, r.total, r.rank_text) for r in ranked] == [("q", 50.0, "1"), ("r", 25.0, "2"), ("p", None, "not ranked")]
