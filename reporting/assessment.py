@@ -20,7 +20,7 @@ import pandas as pd
 
 from reporting.assessment_data import AssessmentData, latest_complete_month, read_assessment
 from reporting.assessment_matrix import MatrixResult, build_matrix
-from reporting.assessment_tables import DASH, Cell, ShownRow, shown_rates, shown_rows, shown_wards
+from reporting.assessment_tables import DASH, ShownRow, shown_rates, shown_rows, shown_wards
 from reporting.assessment_workbook import write_assessment_workbook, write_scores_template
 from reporting.charts import spc_chart
 from reporting.disclosure import DEFAULT_RULES, DisclosureCheckError, DisclosureRules, scan_manifest
@@ -73,8 +73,8 @@ def _context(data: AssessmentData, result: MatrixResult, matrix: MatrixSpec, rul
     quarter_asb = shown_rows(data.quarter_rows[-1:], rules, total_first=False, not_judged=not_judged)
     generated = datetime.now(UTC).strftime("%d %B %Y %H:%M UTC")
     truth = [
-        f"Police.uk street-level crime (published monthly, locations approximate). Window: {data.window.label}; "
-        f"compared with {data.window.year_earlier().label}.",
+        (f"Police.uk street-level crime (published monthly, locations approximate). Window: {data.window.label}; "
+         f"compared with {data.window.year_earlier().label}."),
         *data.notes,
         data.population_note,
         *result.notes,
@@ -115,7 +115,7 @@ def _sheets(ctx: dict[str, Any]) -> list[dict[str, Any]]:
                     "% worried about assault (survey)"], "count_columns": ["Violence and sexual offences", "ASB incidents"],
          "rows": [[r["name"], r["code"], r["violence"], r["asb"], r["unsafe_night"], r["worry_assault"]] for r in ctx["wards"]]},
         {"name": "Priority matrix", "title": "Priority-ranking matrix (MoRiLE-style): scores 0-100 per criterion",
-         "notes": result.notes + [f"Weights: " + "; ".join(f"{c.label} {c.weight:g}" for c in criteria)],
+         "notes": result.notes + ["Weights: " + "; ".join(f"{c.label} {c.weight:g}" for c in criteria)],
          "header": ["Rank", "Theme", "Total", *[c.label for c in criteria], "Missing", *[f"Evidence: {c.id}" for c in criteria]],
          "rows": [[t.rank_text, t.label, DASH if t.total is None else round(t.total, 1),
                    *[DASH if t.scores[c.id] is None else round(t.scores[c.id], 1) for c in criteria],
@@ -190,6 +190,9 @@ def write_assessment(warehouse_path: Path, reports_dir: Path, plan_year: str, ar
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     total = data.by_type[0].comparison
+    total_note = total.note
+    if data.notes and total.assessed:
+        total_note = f"{data.window.label} against {data.window.year_earlier().label}: not judged. " + " ".join(data.notes)
     return {"folder": target, "html": target / HTML_NAME, "xlsx": target / XLSX_NAME, "template": target / TEMPLATE_NAME,
-            "window": window, "total": total.current, "total_note": total.note,
+            "window": window, "total": total.current, "total_note": total_note,
             "recommended": [t.label for t in result.recommended], "robust": result.robust, "notes": result.notes}

@@ -252,7 +252,7 @@ def read_assessment(con: duckdb.DuckDBPyConnection, area_code: str, plan_year: s
                          f"{', '.join(districts) or 'none'})")
     by_type, asb, split = _rows(_type_counts(con, [area_code], window), window, received)
     quarter = window.last_months(3)
-    quarter_rows, quarter_asb, quarter_split = _rows(_type_counts(con, [area_code], quarter), quarter, received)
+    _, quarter_asb, quarter_split = _rows(_type_counts(con, [area_code], quarter), quarter, received)
     rates, population_note = district_rates(con, districts, window, received)
     survey_frame, survey_note = survey_by_ward(con, window)
     notes = [f"{title}: comparisons that straddle it are not like for like." for title in crosses_recording_change(window)]

@@ -18,7 +18,13 @@ from reporting.assessment_data import AssessmentData
 from transforms.assessment import compare_windows
 from transforms.assessment_config import MatrixSpec, ThemeSpec
 from transforms.definitions import project_definitions
-from transforms.priority_matrix import RankedTheme, SensitivityRow, ThemeEvidence, rank_themes, sensitivity
+from transforms.priority_matrix import (
+    RankedTheme,
+    SensitivityRow,
+    ThemeEvidence,
+    rank_themes,
+    sensitivity,
+)
 
 
 @dataclass

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from reporting.assessment_data import CountRow
-from reporting.disclosure import DEFAULT_RULES, DisclosureRules, suppress_change, suppress_count, suppress_rate, suppress_series_with_total
+from reporting.disclosure import (
+    DEFAULT_RULES,
+    DisclosureRules,
+    suppress_change,
+    suppress_count,
+    suppress_rate,
+    suppress_series_with_total,
+)
 from reporting.ranking import publication_order
 
 NOT_ASSESSED = "Not assessed"

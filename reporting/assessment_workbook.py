@@ -77,10 +77,10 @@ def write_scores_template(path: Path, matrix: MatrixSpec, plan_year: str) -> Non
         "One row per theme and agency: copy the theme rows for each agency that scores, and write the agency's name.",
         "Capacity To Influence (required): how much the partnership can influence the theme, 1 very little to 5 a great deal.",
         "Vulnerability (optional): how vulnerable the people the theme harms are, 1 low to 5 very high.",
-        f"Fill in the Scores sheet (keep its header row); save as priority_scores_{plan_year}.xlsx in the inbox "
-        "(folder partnership_priority_scores). A later workbook for the same year replaces it.",
-        "Each row is checked (csp validate): a score outside 1-5, an empty agency or a theme scored twice by one "
-        "agency refuses the workbook, with the row and column named.",
+        (f"Fill in the Scores sheet (keep its header row); save as priority_scores_{plan_year}.xlsx in the inbox "
+         "(folder partnership_priority_scores). A later workbook for the same year replaces it."),
+        ("Each row is checked (csp validate): a score outside 1-5, an empty agency or a theme scored twice by one "
+         "agency refuses the workbook, with the row and column named."),
     ]
     for k, line in enumerate(lines):
         guide.write_string(k, 0, line)

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from transforms.assessment_config import load_matrix
-from transforms.priority_matrix import Criterion, ThemeEvidence, criterion_scores, rank_themes, sensitivity
+from transforms.priority_matrix import (
+    Criterion,
+    ThemeEvidence,
+    criterion_scores,
+    rank_themes,
+    sensitivity,
+)
 
 
 def theme(key: str, **raw: float | None) -> ThemeEvidence:
