@@ -20,10 +20,16 @@ import pandas as pd
 
 from reporting.assessment_data import AssessmentData, latest_complete_month, read_assessment
 from reporting.assessment_matrix import MatrixResult, build_matrix
-from reporting.assessment_tables import DASH, ShownRow, shown_rates, shown_rows, shown_wards
+from reporting.assessment_tables import DASH, Cell, ShownRow, shown_rates, shown_rows, shown_wards
 from reporting.assessment_workbook import write_assessment_workbook, write_scores_template
 from reporting.charts import spc_chart
-from reporting.disclosure import DEFAULT_RULES, DisclosureCheckError, DisclosureRules, scan_manifest
+from reporting.disclosure import (
+    DEFAULT_RULES,
+    DisclosureCheckError,
+    DisclosureRules,
+    scan_manifest,
+    suppress_count,
+)
 from reporting.outputs import swap_into_place, template_env, write_manifest
 from transforms.assessment import Window, window_ending
 from transforms.assessment_config import MatrixSpec, load_matrix
@@ -89,7 +95,22 @@ def _context(data: AssessmentData, result: MatrixResult, matrix: MatrixSpec, rul
         "criteria": matrix.criteria_list(), "matrix": matrix, "dash": DASH,
         "sections": [result.sections[theme.id] for theme in matrix.themes],
         "ranked_by_id": {theme.id: theme for theme in result.ranked},
+        "volumes": _theme_volumes(result, by_type + asb, rules),
     }
+
+
+def _theme_volumes(result: MatrixResult, rows: list[ShownRow], rules: DisclosureRules) -> dict[str, Cell]:
+    """Each theme's volume as shown: withheld ([c]) when a crime type it sums is withheld in the table."""
+    withheld = {row.label for row in rows if row.current.withheld}
+    shown = {}
+    for key, section in result.sections.items():
+        if section.volume is None:
+            shown[key] = Cell(DASH)
+        elif withheld & set(section.spec.crime_types):
+            shown[key] = Cell(rules.secondary_marker, True)
+        else:
+            shown[key] = Cell(*suppress_count(section.volume, rules))
+    return shown
 
 
 def _sheets(ctx: dict[str, Any]) -> list[dict[str, Any]]:

@@ -173,7 +173,7 @@ def build_matrix(con: duckdb.DuckDBPyConnection, data: AssessmentData, matrix: M
             capacity = vulnerability = None
         else:
             capacity, vulnerability, agencies, names = score
-            evidence["capacity"] = f"Mean of {agencies} agencies ({names})"
+            evidence["capacity"] = f"Mean of {agencies} {'agency' if agencies == 1 else 'agencies'} ({names})"
             evidence["vulnerability"] = (f"Mean of the agencies that scored it ({names})" if vulnerability is not None
                                          else "Not scored by any agency")
         raw = {"volume": volume, "trend": trend, "harm": harm, "public_concern": concern,

@@ -111,6 +111,6 @@ def test_stakeholder_workbook_is_validated_and_feeds_the_ranking(real_assessment
     matrix = sheet_dicts(folder / "strategic_assessment.xlsx", "Priority matrix")
     violence = next(row for row in matrix if row["Theme"] == "Violence and sexual offences")
     assert "capacity" not in (violence["Missing"] or "")
-    assert violence["Evidence: capacity"] == "Mean of 1 agencies (Maidstone Borough Council)"
+    assert violence["Evidence: capacity"] == "Mean of 1 agency (Maidstone Borough Council)"
     # the first theme was scored 5 (capacity score 100), every other 3 (50)
     assert violence["Partnership capacity to influence (stakeholder score 1-5)"] == 100
