@@ -52,14 +52,16 @@ def _chart(series: pd.DataFrame, title: str, stem: Path, rules: DisclosureRules)
     """An XmR chart of monthly total recorded crime (withheld when a month holds a small count)."""
     if series.empty or len(series) < 2:
         return {"title": title, "src": None, "note": "Too few months for a chart."}
-    values = [int(v) for v in series["value"]]
-    if any(rules.is_small(v) for v in values):
+    received = {pd.Timestamp(m).date(): int(v) for m, v in zip(series["month"], series["value"], strict=True)}
+    if any(rules.is_small(v) for v in received.values()):
         return {"title": title, "src": None, "note": "Chart withheld: a month holds a small count."}
-    months = [pd.Timestamp(m).date() for m in series["month"]]
+    # months not received are gaps (None), never joined up or read as zero
+    months = Window(min(received), max(received)).months
+    values = [received.get(month) for month in months]
     points = xmr(values, "decrease", rebase_groups_for(months, _rebase_months()))
     frame = points_to_frame(points, months)
-    paths = spc_chart(frame, title, "decrease", stem, subtitle="Police.uk total recorded crime per month (ASB excluded); "
-                      "limits rebased at recording changes; gaps are months not received")
+    paths = spc_chart(frame, title, "decrease", stem,
+                      subtitle="Police.uk crimes per month, ASB excluded; gaps: months not received")
     encoded = base64.b64encode(paths["png"].read_bytes()).decode("ascii")
     return {"title": title, "src": f"data:image/png;base64,{encoded}", "note": ""}
 
