@@ -20,7 +20,15 @@ import pandas as pd
 
 from reporting.assessment_data import AssessmentData, latest_complete_month, read_assessment
 from reporting.assessment_matrix import MatrixResult, build_matrix
-from reporting.assessment_tables import DASH, Cell, ShownRow, shown_rates, shown_rows, shown_wards
+from reporting.assessment_tables import (
+    DASH,
+    Cell,
+    ShownRow,
+    guard_split,
+    shown_rates,
+    shown_rows,
+    shown_wards,
+)
 from reporting.assessment_workbook import write_assessment_workbook, write_scores_template
 from reporting.charts import spc_chart
 from reporting.disclosure import (
@@ -76,7 +84,7 @@ def _context(data: AssessmentData, result: MatrixResult, matrix: MatrixSpec, rul
     not_judged = "recording change" if data.notes else None
     by_type = shown_rows(data.by_type, rules, not_judged=not_judged)
     asb = shown_rows([data.asb], rules, total_first=False, not_judged=not_judged)
-    split = shown_rows(data.split, rules, not_judged=not_judged)
+    split = guard_split(shown_rows(data.split, rules, not_judged=not_judged), by_type, rules)
     quarter_split = shown_rows(data.quarter_rows[:-1], rules, not_judged=not_judged)
     quarter_asb = shown_rows(data.quarter_rows[-1:], rules, total_first=False, not_judged=not_judged)
     generated = datetime.now(UTC).strftime("%d %B %Y %H:%M UTC")

@@ -100,6 +100,28 @@ def shown_rows(rows: Sequence[CountRow], rules: DisclosureRules = DEFAULT_RULES,
     return out
 
 
+def guard_split(split: list[ShownRow], by_type: list[ShownRow], rules: DisclosureRules = DEFAULT_RULES) -> list[ShownRow]:
+    """Withhold the victim-based groups wherever the crime-by-type table withholds a type: a group total minus
+    the shown types of that group would otherwise give the withheld count back."""
+    hide_current = any(row.current.withheld for row in by_type)
+    hide_previous = any(row.previous.withheld for row in by_type)
+    if not (hide_current or hide_previous):
+        return split
+    secondary = Cell(rules.secondary_marker, True)
+    out = [split[0]]
+    for row in split[1:]:
+        current = secondary if hide_current and row.current.text != NOT_ASSESSED else row.current
+        previous = secondary if hide_previous and row.previous.text != NOT_ASSESSED else row.previous
+        hidden = current.withheld or previous.withheld
+        out.append(ShownRow(row.label, row.group, current, previous,
+                            secondary if hidden and row.change.text != DASH else row.change,
+                            secondary if hidden and row.change_pct.text != DASH else row.change_pct,
+                            secondary if hidden and row.per_day.text != DASH else row.per_day,
+                            secondary if hidden and row.significance.text != DASH else row.significance,
+                            row.note, row.is_total))
+    return out
+
+
 def shown_rates(frame: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES) -> list[dict]:
     """District rates per 1,000, ranked among the districts shown (a withheld rate has no rank)."""
     rows = []
@@ -126,10 +148,15 @@ def shown_rates(frame: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES) -> 
 def shown_wards(wards: pd.DataFrame, survey: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES) -> list[dict]:
     """Wards by violence (then ASB), primary suppression per cell, withheld rows last by name; survey beside."""
     survey_by_ward = survey.set_index("ward_code") if not survey.empty else pd.DataFrame()
+    # Masked as if the wards' sum were published (records placed in the district but in no ward make the
+    # real total differ, but a reader with the district total must still not recover a withheld ward).
+    masked = {column: suppress_series_with_total(
+        {str(code): int(value) for code, value in zip(wards["ward_code"], wards[column], strict=True)},
+        int(wards[column].sum()), rules, total_key="\0total") for column in ("violence", "asb")} if len(wards) else {}
     rows = []
     for item in wards.itertuples():
-        violence = Cell(*suppress_count(item.violence, rules))
-        asb = Cell(*suppress_count(item.asb, rules))
+        violence = Cell(*masked["violence"][str(item.ward_code)])
+        asb = Cell(*masked["asb"][str(item.ward_code)])
         row = {"code": item.ward_code, "name": item.ward_name, "violence": violence, "asb": asb,
                "value": float(item.violence), "unsafe_night": Cell(DASH), "worry_assault": Cell(DASH)}
         if not survey_by_ward.empty and item.ward_code in survey_by_ward.index:
