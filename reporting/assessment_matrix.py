@@ -57,15 +57,16 @@ def _plan_start_year(plan_year: str) -> int:
 
 def _indicator_row(con: duckdb.DuckDBPyConnection, indicator_id: str, area_code: str, data: AssessmentData) -> dict | None:
     rows = con.execute("""
-        select value, previous_value, change_pct, data_status, data_status_reason
+        select value, previous_value, change_pct, data_status, data_status_reason, crosses_recording_change
         from marts.indicator_values
         where indicator_id = ? and area_code = ? and area_type = 'district' and period_type = '12m'
           and strftime(period_end, '%Y-%m') = ?
         limit 1""", [indicator_id, area_code, f"{data.window.end:%Y-%m}"]).fetchall()
     if not rows:
         return None
-    value, previous, change_pct, status, reason = rows[0]
-    return {"value": value, "previous": previous, "change_pct": change_pct, "status": status, "reason": reason}
+    value, previous, change_pct, status, reason, crosses = rows[0]
+    return {"value": value, "previous": previous, "change_pct": None if crosses else change_pct, "status": status,
+            "reason": "the two windows straddle a recording change (not like for like)" if crosses else reason}
 
 
 def _crime_theme(theme: ThemeSpec, data: AssessmentData) -> tuple[float | None, float | None, dict[str, str], str]:
@@ -85,6 +86,9 @@ def _crime_theme(theme: ThemeSpec, data: AssessmentData) -> tuple[float | None, 
     trend = comparison.change_pct if comparison.assessed else None
     evidence["trend"] = (f"{comparison.change_pct:+.1f}% on {data.window.year_earlier().label}"
                          if trend is not None else comparison.note)
+    if trend is not None and data.notes:  # the two windows straddle a recording change: not like for like
+        trend = None
+        evidence["trend"] = "Not comparable: " + " ".join(data.notes)
     return float(comparison.current), trend, evidence, "complete" if comparison.assessed else comparison.note
 
 
