@@ -1,4 +1,4 @@
-"""The `csp` command line: ingest, validate, status, demo, run, serve, quarantine purge."""
+"""The `csp` command line: ingest, validate, status, demo, run, assess, serve, quarantine purge."""
 
 from __future__ import annotations
 
@@ -148,6 +148,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_assess(args: argparse.Namespace) -> int:
+    _quiet_prefect()
+    from flows.assess import assess_flow  # lazy: imports Prefect (seconds)
+    from reporting.assessment import check_plan_year
+
+    settings = load_settings(area=args.area)
+    result = assess_flow(plan_year=check_plan_year(args.year), area=settings.area, window_end=args.window_end)
+    window = result["window"]
+    print(f"Strategic Assessment {result['plan_year']} for {settings.area}, {window.label}")
+    total = f"{result['total']:,}" if result["total"] is not None else "not assessed"
+    print(f"  Total recorded crime: {total}. {result['total_note']}")
+    print("  Recommended priorities: " + (", ".join(result["recommended"]) or "none could be ranked")
+          + (" (robust to a 20% change in any weight)" if result["robust"] else " (sensitive to the weights)"))
+    for note in result["notes"]:
+        print(f"  Note: {note}")
+    print(f"\n{result['html']}\n{result['xlsx']}\n{result['template']} (stakeholders' scores: fill in, then ingest)")
+    return 0
+
+
 def cmd_reference(args: argparse.Namespace) -> int:
     from demo.generator import (
         generate_reference_inbox,  # lazy: numpy + xlsxwriter, only this command
@@ -254,6 +273,15 @@ def build_parser() -> argparse.ArgumentParser:
                                          "server if PREFECT_API_URL is unset)")
     add_serve_arguments(serve)
     serve.set_defaults(func=cmd_serve)
+
+    assess = sub.add_parser("assess", help="the annual Strategic Assessment pack (HTML, XLSX) for a plan year, "
+                                           "from the published warehouse")
+    assess.add_argument("--year", required=True, help="plan year the assessment informs, e.g. 2026-27")
+    assess.add_argument("--area", help="district code (default $CSP_AREA or E07000110)")
+    assess.add_argument("--window-end", type=_month, help="last month of the 12-month window, YYYY-MM (default: the "
+                                                           "latest month police.uk data was received for; the SMP used "
+                                                           "November-October, i.e. --window-end YYYY-10)")
+    assess.set_defaults(func=cmd_assess)
 
     reference = sub.add_parser("reference", help="put the ONS lookups and population estimates in the inbox")
     reference.set_defaults(func=cmd_reference)
