@@ -80,7 +80,7 @@ from reporting.figures import (
     withheld_shown,
 )
 from reporting.forecast import baseline_forecast
-from reporting.linked_counts import CountSystem, build_count_system
+from reporting.linked_counts import CountSystem, EarlierCounts, build_count_system
 from reporting.months import (
     add_months,
     end_of_month,
@@ -134,8 +134,10 @@ class CardBuilder:
 
     def __init__(self, snap: Snapshot, info: PlanInfo, period: str, month_start: date, month_end: date,
                  area_code: str, rules: DisclosureRules, dq: dict[str, Any], spc: dict, spc_note: str,
-                 charts: dict, notes: dict[str, Any], warnings: list[str]) -> None:
+                 charts: dict, notes: dict[str, Any], warnings: list[str],
+                 earlier: Mapping[tuple[str, str], EarlierCounts] | None = None) -> None:
         self.snap, self.info, self.period, self.rules = snap, info, period, rules
+        self.earlier = earlier or {}  # (indicator id, column): the previous publication's pattern
         self.month_start, self.month_end, self.area_code = month_start, month_end, area_code
         self.dq, self.spc, self.spc_note, self.charts = dq, spc, spc_note, charts
         self.notes, self.warnings = notes, warnings
@@ -177,7 +179,8 @@ class CardBuilder:
                 baseline: pd.Series | None, wards: pd.DataFrame | None) -> CountSystem | None:
         key = (indicator_id, column)
         if key not in self._systems:
-            self._systems[key] = build_count_system(column, monthly, windows, baseline, wards, self.rules)
+            self._systems[key] = build_count_system(column, monthly, windows, baseline, wards, self.rules,
+                                                    self.earlier.get(key))
         return self._systems[key]
 
     # ---------------------------------------------------------------- one indicator

@@ -42,6 +42,7 @@ from reporting.disclosure import (
     DisclosureRules,
     scan_manifest,
 )
+from reporting.disclosure_attack import check_publication, earlier_counts
 from reporting.figures import FLAG_TITLES
 from reporting.months import parse_period
 from reporting.notes import load_notes
@@ -121,7 +122,7 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
         card_spc_note = (f"SPC not available: {spc_note}" if spc_con is None
                          else "" if spc else "SPC not available: no SPC series for this plan year.")
         builder = CardBuilder(snap, info, period, month_start, month_end, area_code, rules, dq, spc,
-                              card_spc_note, charts, notes, warnings)
+                              card_spc_note, charts, notes, warnings, earlier_counts(reports_dir, period, rules))
         t = time.perf_counter()
         priorities = builder.priorities()
         timings["cards"] = time.perf_counter() - t
@@ -177,6 +178,10 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
         if problems:
             raise DisclosureCheckError("reports not published: the disclosure scan found "
                                        f"{len(problems)} problem(s): " + "; ".join(problems[:10]))
+        t = time.perf_counter()
+        attack = check_publication(building, period, reports_dir, rules)  # raises if anything is recovered
+        warnings += [f"disclosure attacker: {n}" for n in attack.notes]
+        timings["disclosure_attack"] = time.perf_counter() - t
         target = reports_dir / period
         swap_into_place(building, target)
     except BaseException:
