@@ -129,6 +129,11 @@ def _forecast_from(paths: Mapping[str, Path] | None, monthly: pd.DataFrame, meth
     return baseline_forecast(months, values, horizon=12, ceiling=100.0 if method in PERCENT_METHODS else None)
 
 
+def _with_public_label(data_source: str, label: str) -> str:
+    """The data source as the card and workbook show it, with the public-data label where it applies."""
+    return f"{data_source} ({label})" if label and data_source else label or data_source
+
+
 class CardBuilder:
     """Turns the snapshot into disclosure-controlled cards (systems cached per indicator)."""
 
@@ -180,7 +185,7 @@ class CardBuilder:
         key = (indicator_id, column)
         if key not in self._systems:
             self._systems[key] = build_count_system(column, monthly, windows, baseline, wards, self.rules,
-                                                    self.earlier.get(key))
+                                                    self.earlier.get(key), indicator_id in self.info.public)
         return self._systems[key]
 
     # ---------------------------------------------------------------- one indicator
@@ -271,7 +276,8 @@ class CardBuilder:
         card = IndicatorCard(
             priority_id=pid, outcome_id=oid, indicator_id=iid, label=str(cat["label"]),
             title=str(cat.get("title") or cat["label"]), definition=str(cat.get("definition") or ""),
-            kind=kind, tag=tag, group=group, data_source=str(cat.get("data_source") or ""),
+            kind=kind, tag=tag, group=group, data_source=_with_public_label(str(cat.get("data_source") or ""),
+                                                                           self.info.public.get(iid, "")),
             source_ids=sources, source_text=source_text, method=method,
             unit=unit_after_value(method, str(cat.get("unit") or "")),
             aim=aim, aim_text=AIMS.get(aim, aim), target=target, draft=bool(cat.get("draft") or False),
@@ -297,6 +303,7 @@ class CardBuilder:
         card.ward_vintage = ward_vintage_label(self.snap.ward_vintage) if card.wards else ""
         if window_type == "12m" and not ward_rows.empty and not any(w.is_remainder for w in card.wards):
             card.ward_note = "Ward figures do not add up to the district total, so no remainder row is shown."
+        card.public_label = self.info.public.get(iid, "")
         card.story = self._story(pid, iid)
         interpretation = cat.get("interpretation")
         card.interpretation = "" if is_missing(interpretation) else str(interpretation)

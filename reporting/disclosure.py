@@ -597,7 +597,7 @@ class _CountCellParser(HTMLParser):
                 self._scan_attrs(attrs)
                 return
         classes = (dict(attrs).get("class") or "").split()
-        if "count" in classes:
+        if "count" in classes and "public" not in classes:  # 'public': from public sources only
             self._tag, self._line, self._buf, self._stack = tag, self.getpos()[0], [], []
             self._scan_attrs(attrs)
 
@@ -662,10 +662,19 @@ def scan_html_counts(html_text: str, rules: DisclosureRules = DEFAULT_RULES) -> 
     return problems
 
 
+def _public_row(row: Mapping[str, Any], public: Mapping[str, Any] | None) -> bool:
+    """Whether a row is one of the manifest's public rows ({"column": name, "values": [...]})."""
+    return bool(public) and str(row.get(public["column"]) or "") in set(public["values"])  # type: ignore[index]
+
+
 def scan_csv_counts(
-    path: str | Path, count_columns: Iterable[str], rules: DisclosureRules = DEFAULT_RULES
+    path: str | Path, count_columns: Iterable[str], rules: DisclosureRules = DEFAULT_RULES,
+    public: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """One message per small count in the named columns of a CSV; a missing column is a problem."""
+    """One message per small count in the named columns of a CSV; a missing column is a problem.
+
+    ``public`` ({"column": ..., "values": [...]}) names rows made only from public sources: skipped.
+    """
     wanted = list(count_columns)
     problems = []
     with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: Excel-written BOMs
@@ -675,6 +684,8 @@ def scan_csv_counts(
             if c not in header:
                 problems.append(f"{path}: count column {c!r} not found (manifest out of date?)")
         for lineno, row in enumerate(reader, start=2):
+            if _public_row(row, public):
+                continue
             for c in wanted:
                 cell = row.get(c)
                 if cell and _small_tokens(cell, rules):
@@ -687,6 +698,7 @@ def scan_xlsx_counts(
     count_columns: Mapping[str, Iterable[str]] | Iterable[str],
     rules: DisclosureRules = DEFAULT_RULES,
     header_row: int = 1,
+    public: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Like scan_csv_counts for a workbook; columns per sheet, or one list for every sheet."""
     from openpyxl import load_workbook  # deferred: only report tests need it
@@ -712,6 +724,8 @@ def scan_xlsx_counts(
                 else:
                     problems.append(f"{path}[{sheet}]: count column {c!r} not found")
             for r, values in enumerate(rows, start=header_row + 1):
+                if _public_row(dict(zip(header, values, strict=False)), public):
+                    continue
                 for c, k in idx.items():
                     v = values[k] if k < len(values) else None
                     if v is None or isinstance(v, bool):
@@ -740,8 +754,12 @@ def scan_manifest(manifest_path: str | Path, rules: DisclosureRules = DEFAULT_RU
         {"files": [
             {"path": "card_asb.html"},
             {"path": "summary.csv", "count_columns": ["Crimes", "Total"]},
-            {"path": "summary.xlsx", "count_columns": {"Wards": ["Crimes"]}, "header_row": 1}
+            {"path": "summary.xlsx", "count_columns": {"Wards": ["Crimes"]}, "header_row": 1},
+            {"path": "x.csv", "count_columns": ["n"], "public_rows": {"column": "id", "values": ["a"]}}
         ]}
+
+    ``public_rows`` names the rows made only from public sources (police.uk street crime), which are
+    shown in full; HTML marks such counts with class "count public".
     """
     manifest_path = Path(manifest_path)
     root = manifest_path.parent
@@ -759,10 +777,10 @@ def scan_manifest(manifest_path: str | Path, rules: DisclosureRules = DEFAULT_RU
             text = p.read_text(encoding="utf-8")
             problems += [f"{p}: {m}" for m in scan_html_counts(text, rules)]
         elif suffix == ".csv":
-            problems += scan_csv_counts(p, entry.get("count_columns", []), rules)
+            problems += scan_csv_counts(p, entry.get("count_columns", []), rules, entry.get("public_rows"))
         elif suffix == ".xlsx":
             problems += scan_xlsx_counts(p, entry.get("count_columns", []), rules,
-                                         entry.get("header_row", 1))
+                                         entry.get("header_row", 1), entry.get("public_rows"))
         else:
             problems.append(f"{p}: no scanner for {suffix!r} files")
     # An output nobody listed is an output nobody checked.

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import cast
 
@@ -82,6 +82,7 @@ class CountSystem:
     values: dict[Hashable, int]
     status: dict[Hashable, int]
     rules: DisclosureRules
+    public: bool = False  # from public sources only: every count shown (marked so for the scanners)
 
     def has(self, key: Hashable) -> bool:
         return key in self.values
@@ -104,6 +105,8 @@ class CountSystem:
             return withheld_shown(self.rules.marker, FLAG_PRIMARY)
         if s == dc.SECONDARY:
             return withheld_shown(self.rules.secondary_marker, FLAG_SECONDARY)
+        if self.public:
+            return replace(shown_count(self.values[key]), css="count public")
         return shown_count(self.values[key])
 
 
@@ -113,13 +116,15 @@ def _window_months(start: date, end: date, months: Sequence[date]) -> list[date]
 
 def build_count_system(column: str, monthly: pd.DataFrame, windows: Mapping[str, pd.Series | None],
                        baseline: pd.Series | None, wards: pd.DataFrame | None,
-                       rules: DisclosureRules, earlier: EarlierCounts | None = None) -> CountSystem | None:
+                       rules: DisclosureRules, earlier: EarlierCounts | None = None,
+                       public: bool = False) -> CountSystem | None:
     """The linked system of one count column ('numerator' or 'denominator'); None if not counts.
 
     ``earlier``: what the previous period's publication showed of this series (its months and its
     windows, each a value or None for withheld, with its status). Its windows join the system as
     lines, and every figure it decided keeps that status here, so the two publications read
     together reveal no more than each alone (see reporting.disclosure_attack).
+    ``public``: the series comes only from public sources; nothing is withheld.
     """
     try:
         values: dict[Hashable, int] = {}
@@ -168,9 +173,9 @@ def build_count_system(column: str, monthly: pd.DataFrame, windows: Mapping[str,
         fixed = _earlier_lines(earlier, values, lines, months) if earlier else None
     except ValueError:
         return None
-    status = suppress_linked(values, lines, rules, fixed)
+    status = ({k: dc.SHOWN for k in values} if public else suppress_linked(values, lines, rules, fixed))
     return CountSystem({k: v for k, v in values.items() if k[0] != "earlier"},
-                       {k: v for k, v in status.items() if k[0] != "earlier"}, rules)
+                       {k: v for k, v in status.items() if k[0] != "earlier"}, rules, public)
 
 
 @dataclass(frozen=True)

@@ -154,10 +154,14 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
                 card=card, show_survey=card.priority_id in survey_priorities, **common)
             (folder / "report_card.html").write_text(html, encoding="utf-8")
             entries.append({"path": "report_card.html"})
-            entries.append(workbooks.write_priority_workbook(folder / "indicators.xlsx", card, common))
+            public_ids = sorted(ind.indicator_id for ind in card.indicators if ind.public_label)
+            book = workbooks.write_priority_workbook(folder / "indicators.xlsx", card, common)
+            entries.append(dict(book, public_rows={"column": "Indicator id", "values": public_ids}) if public_ids
+                           else book)
             tidy = [r for ind in card.indicators for r in csv_rows(ind, plan_year, period, area_code, snap.area_name)]
             write_csv(folder / "indicators.csv", tidy)
-            entries.append({"path": "indicators.csv", "count_columns": CSV_COUNT_COLUMNS})
+            entries.append({"path": "indicators.csv", "count_columns": CSV_COUNT_COLUMNS}
+                           | ({"public_rows": {"column": "indicator_id", "values": public_ids}} if public_ids else {}))
             write_manifest(folder, entries)
             root_entries += [dict(e, path=f"{card.priority_id}/{e['path']}") for e in entries]
 
@@ -165,7 +169,10 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
         html = env.get_template("committee_summary.html.j2").render(priorities=priorities, cards=all_cards, **common)
         (building / "committee_summary.html").write_text(html, encoding="utf-8")
         root_entries.append({"path": "committee_summary.html"})
-        root_entries.append(workbooks.write_committee_workbook(building / "committee_summary.xlsx", priorities, common))
+        book = workbooks.write_committee_workbook(building / "committee_summary.xlsx", priorities, common)
+        public_ids = sorted({c.indicator_id for c in all_cards if c.public_label})
+        root_entries.append(dict(book, public_rows={"column": "Indicator id", "values": public_ids}) if public_ids
+                            else book)
         html = env.get_template("data_quality.html.j2").render(**common)
         (building / "data_quality.html").write_text(html, encoding="utf-8")
         root_entries.append({"path": "data_quality.html"})

@@ -175,3 +175,40 @@ def test_a_chart_of_a_series_with_a_withheld_month_is_caught(ordered, tmp_path):
     charted = {f.where for f in attack_publication(leaky, PERIOD).findings if f.attack == CHART}
     assert any("s136_detentions, 2017-03" in w for w in charted)
     assert any("s136_detentions, 2017-07" in w for w in charted)
+
+
+# --------------------------------------------------------------------------- public sources (item 3)
+
+
+def test_scanners_skip_only_the_rows_and_cells_marked_public(tmp_path):
+    from reporting.disclosure import scan_csv_counts, scan_html_counts
+
+    path = tmp_path / "x.csv"
+    path.write_text("indicator_id,numerator\nweapons_offences,3\nda_incidents,3\n", encoding="utf-8")
+    public = {"column": "indicator_id", "values": ["weapons_offences"]}
+    assert scan_csv_counts(path, ["numerator"], public=public) == [f"{path}: line 3, column 'numerator': '3'"]
+    assert len(scan_csv_counts(path, ["numerator"])) == 2
+    html = '<table><tr><td class="count public">3</td><td class="count">2</td></tr></table>'
+    problems = scan_html_counts(html)
+    assert len(problems) == 1 and "'2'" in problems[0]
+
+
+def test_an_indicator_is_public_only_when_every_source_is():
+    from types import SimpleNamespace
+
+    from reporting.snapshot import public_indicators
+
+    specs = {"police_street": SimpleNamespace(public=True, publisher="Kent Police, published by data.police.uk"),
+             "reference_population": SimpleNamespace(public=False, publisher="ONS"),
+             "police_da_incidents": SimpleNamespace(public=False, publisher="Kent Police")}
+    got = public_indicators({"weapons_offences": ["police_street"],
+                             "asb_rate": ["police_street", "reference_population"],
+                             "da_incidents": ["police_da_incidents"], "orphan": []}, specs)
+    assert got == {"weapons_offences": "public data from data.police.uk"}
+
+
+def test_the_police_street_source_is_declared_public_and_no_partner_source_is():
+    from expectations.sources import catalogue
+
+    public = sorted(name for name, spec in catalogue().sources.items() if spec.public)
+    assert public == ["police_street"]
