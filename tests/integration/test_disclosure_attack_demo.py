@@ -6,11 +6,10 @@ rather than publish a recoverable count.
 
 Teeth: the monthly flow's own February publication was made with no January publication beside it,
 so its suppression pattern did not keep January's. Read together with January's files it leaks,
-worked by hand from the two workbooks' Data sheets (weapons offences, gangs_cse): the previous 12
-months of February's card (Mar 2016 - Feb 2017) total 81; February's Data sheet shows Apr 6, May 7,
-Jun 7, Aug 8, Sep 9, Oct 6, Nov 8, Dec 2016 8 and Feb 2017 10 (= 69), withholds Mar 2016 and Jul
-2016 ("[c]", so at least 5) and Jan 2017 ("<5"). January's Data sheet shows Mar 2016 = 6. So
-Jul 2016 + Jan 2017 = 81 - 69 - 6 = 6, and Jul 2016 >= 5 leaves Jan 2017 = 1.
+worked by hand from the two workbooks' Data sheets (s136 detentions, mental_health): February's card
+gives 73 for the 12 months Mar 2017 - Feb 2018; February's Data sheet shows Mar 6, Apr 7, Jun 6,
+Jul 8, Aug 6, Sep 6, Oct 6, Nov 6, Dec 2017 6 and Jan 2018 7 (= 64), withholds May 2017 ("[c]") and
+Feb 2018 ("<5"). January's Data sheet shows May 2017 = 5. So Feb 2018 = 73 - 64 - 5 = 4.
 """
 
 from __future__ import annotations
@@ -52,9 +51,9 @@ def test_two_months_suppressed_apart_leak_and_the_attacker_finds_it(demo_warehou
     flow_february = demo_warehouse["settings"].reports / "2018-02"
     assert (flow_february / MANIFEST_NAME).exists()
     result = attack_publication(flow_february, "2018-02", {"2018-01": two_months / "2018-01"})
-    hits = [f for f in result.findings if "(weapons_offences, 2017-01)" in f.where and "2018-02/" in f.where]
+    hits = [f for f in result.findings if "(s136_detentions, 2018-02)" in f.where and "2018-02/" in f.where]
     assert hits, [str(f) for f in result.findings]
-    assert all(f.low == f.high == 1 for f in hits)
+    assert all(f.low == f.high == 4 for f in hits)
 
 
 def test_public_indicators_are_shown_in_full_and_labelled(two_months):
