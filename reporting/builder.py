@@ -501,7 +501,11 @@ class CardBuilder:
                 value = rate_shown(self.rules, finite(r.value), finite(r.denominator), flagged(num, ck), method)
             else:
                 value = count
-            if num.has(pk):
+            if num.has(pk) and num.public:  # public counts: their difference is public too
+                diff = num.count(ck) - num.count(pk)
+                text, sup = ("0" if diff == 0 else f"{diff:+,d}"), False
+                change = change_shown(text, sup, float(diff), "+#,##0;-#,##0;0")
+            elif num.has(pk):
                 text, sup = suppress_change(num.count(ck), num.count(pk), rules,
                                             current_suppressed=flagged(num, ck), previous_suppressed=flagged(num, pk))
                 change = change_shown(text, sup, float(num.count(ck) - num.count(pk)), "+#,##0;-#,##0;0")
