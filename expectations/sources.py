@@ -115,6 +115,9 @@ class SourceSpec(_Strict):
     area: AreaSpec | None = None
     # Some fields of the newest months are still filling in (e.g. outcomes under investigation).
     reporting_lag: ReportingLag | None = None
+    # Published openly at source, row by row (data.police.uk street crime): an indicator computed only
+    # from public sources is shown without disclosure control, labelled as public data.
+    public: bool = False
     columns: tuple[ColumnSpec, ...]
 
     @model_validator(mode="after")

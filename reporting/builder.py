@@ -82,7 +82,7 @@ from reporting.figures import (
     withheld_shown,
 )
 from reporting.forecast import baseline_forecast
-from reporting.linked_counts import CountSystem, build_count_system
+from reporting.linked_counts import CountSystem, EarlierCounts, build_count_system
 from reporting.maps import ward_map
 from reporting.months import (
     add_months,
@@ -142,13 +142,20 @@ def _chart_data(paths: Mapping[str, Path]) -> pd.DataFrame:
     return data
 
 
+def _with_public_label(data_source: str, label: str) -> str:
+    """The data source as the card and workbook show it, with the public-data label where it applies."""
+    return f"{data_source} ({label})" if label and data_source else label or data_source
+
+
 class CardBuilder:
     """Turns the snapshot into disclosure-controlled cards (systems cached per indicator)."""
 
     def __init__(self, snap: Snapshot, info: PlanInfo, period: str, month_start: date, month_end: date,
                  area_code: str, rules: DisclosureRules, dq: dict[str, Any], spc: dict, spc_note: str,
-                 charts: dict, notes: dict[str, Any], warnings: list[str]) -> None:
+                 charts: dict, notes: dict[str, Any], warnings: list[str],
+                 earlier: Mapping[tuple[str, str], EarlierCounts] | None = None) -> None:
         self.snap, self.info, self.period, self.rules = snap, info, period, rules
+        self.earlier = earlier or {}  # (indicator id, column): the previous publication's pattern
         self.month_start, self.month_end, self.area_code = month_start, month_end, area_code
         self.dq, self.spc, self.spc_note, self.charts = dq, spc, spc_note, charts
         self.notes, self.warnings = notes, warnings
@@ -192,7 +199,8 @@ class CardBuilder:
                 baseline: pd.Series | None, wards: pd.DataFrame | None) -> CountSystem | None:
         key = (indicator_id, column)
         if key not in self._systems:
-            self._systems[key] = build_count_system(column, monthly, windows, baseline, wards, self.rules)
+            self._systems[key] = build_count_system(column, monthly, windows, baseline, wards, self.rules,
+                                                    self.earlier.get(key), indicator_id in self.info.public)
         return self._systems[key]
 
     # ---------------------------------------------------------------- one indicator
@@ -283,7 +291,8 @@ class CardBuilder:
         card = IndicatorCard(
             priority_id=pid, outcome_id=oid, indicator_id=iid, label=str(cat["label"]),
             title=str(cat.get("title") or cat["label"]), definition=str(cat.get("definition") or ""),
-            kind=kind, tag=tag, group=group, data_source=str(cat.get("data_source") or ""),
+            kind=kind, tag=tag, group=group, data_source=_with_public_label(str(cat.get("data_source") or ""),
+                                                                           self.info.public.get(iid, "")),
             source_ids=sources, source_text=source_text, method=method,
             unit=unit_after_value(method, str(cat.get("unit") or "")),
             aim=aim, aim_text=AIMS.get(aim, aim), target=target, draft=bool(cat.get("draft") or False),
@@ -310,6 +319,7 @@ class CardBuilder:
         card.ward_map = ward_map(card, self.snap.maps, self.snap.area_name)
         if window_type == "12m" and not ward_rows.empty and not any(w.is_remainder for w in card.wards):
             card.ward_note = "Ward figures do not add up to the district total, so no remainder row is shown."
+        card.public_label = self.info.public.get(iid, "")
         card.story = self._story(pid, iid)
         interpretation = cat.get("interpretation")
         card.interpretation = "" if is_missing(interpretation) else str(interpretation)
@@ -507,7 +517,11 @@ class CardBuilder:
                 value = rate_shown(self.rules, finite(r.value), finite(r.denominator), flagged(num, ck), method)
             else:
                 value = count
-            if num.has(pk):
+            if num.has(pk) and num.public:  # public counts: their difference is public too
+                diff = num.count(ck) - num.count(pk)
+                text, sup = ("0" if diff == 0 else f"{diff:+,d}"), False
+                change = change_shown(text, sup, float(diff), "+#,##0;-#,##0;0")
+            elif num.has(pk):
                 text, sup = suppress_change(num.count(ck), num.count(pk), rules,
                                             current_suppressed=flagged(num, ck), previous_suppressed=flagged(num, pk))
                 change = change_shown(text, sup, float(num.count(ck) - num.count(pk)), "+#,##0;-#,##0;0")

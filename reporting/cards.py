@@ -142,6 +142,7 @@ class IndicatorCard:
     wards: list[WardRow] = field(default_factory=list)
     ward_note: str = ""
     ward_vintage: str = ""  # words naming the ward boundaries (reporting.snapshot.ward_vintage_label)
+    public_label: str = ""  # 'public data from data.police.uk': made only from public sources, not suppressed
     months: list[MonthRow] = field(default_factory=list)
     period_start: date | None = None
     period_end: date | None = None

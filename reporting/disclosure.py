@@ -58,7 +58,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 SHOWN, PRIMARY, SECONDARY = 0, 1, 2
 
@@ -265,14 +265,22 @@ def _build_grid(
     return grid, rows, cols, lines
 
 
-def _pick_candidate(grid: np.ndarray, status: np.ndarray, line: Line) -> Cell | None:
-    """Cell to withhold next in a line: smallest non-zero shown component, else its total."""
+def _pick_candidate(grid: np.ndarray, status: np.ndarray, line: Line,
+                    locked: np.ndarray | None = None) -> Cell | None:
+    """Cell to withhold next in a line: smallest non-zero shown component, else its total.
+
+    A locked cell (its status fixed by another publication) is never chosen.
+    """
     comps, total = line
-    shown = [c for c in comps if status[c] == SHOWN and grid[c] > 0]
+
+    def free(c: Cell) -> bool:
+        return status[c] == SHOWN and grid[c] > 0 and (locked is None or not locked[c])
+
+    shown = [c for c in comps if free(c)]
     if shown:
         # Smallest keeps information loss down; table order breaks ties deterministically.
         return min(shown, key=lambda c: (int(grid[c]), c))
-    if status[total] == SHOWN and grid[total] > 0:
+    if free(total):
         return total
     return None
 
@@ -287,6 +295,59 @@ def _bounds(grid: np.ndarray, status: np.ndarray, cell: Cell, rules: DisclosureR
     return (float(rules.max_small + 1) if rules.min_count == 1 else 1.0), None
 
 
+@dataclass
+class LinearSystem:
+    """What a reader knows about withheld figures, as linear constraints on unknowns x.
+
+    ``eq`` rows say sum(coef * x) == rhs, ``ub`` rows sum(coef * x) <= rhs (coefficients as
+    {unknown index: coefficient}); ``bounds`` are each unknown's (low, high or None). The per-table
+    audit below builds one from a table's margins; :mod:`reporting.disclosure_attack` builds one
+    from every file of a publication (and its neighbours), with order and ratio constraints too.
+    """
+
+    bounds: list[tuple[float, float | None]]
+    eq: list[tuple[dict[int, float], float]]
+    ub: list[tuple[dict[int, float], float]]
+
+    def _matrix(self, rows: list[tuple[dict[int, float], float]]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        if not rows:
+            return None, None
+        a = np.zeros((len(rows), len(self.bounds)))
+        for r, (coefs, _) in enumerate(rows):
+            for k, v in coefs.items():
+                a[r, k] += v
+        return a, np.array([rhs for _, rhs in rows], dtype=float)
+
+    def extreme(self, k: int, maximise: bool, integral: bool = False) -> tuple[int, float | None]:
+        """(status, optimum) of x_k: status 0 solved, 2 infeasible, 3 unbounded (scipy's codes).
+
+        integral=True solves the mixed-integer programme (every unknown a whole number), exact for
+        any constraints; the LP relaxation is exact only for sum equations (totally unimodular).
+        """
+        obj = np.zeros(len(self.bounds))
+        obj[k] = -1.0 if maximise else 1.0
+        a_eq, b_eq = self._matrix(self.eq)
+        a_ub, b_ub = self._matrix(self.ub)
+        if integral:
+            cons = []
+            if a_eq is not None:
+                cons.append(LinearConstraint(a_eq, b_eq, b_eq))
+            if a_ub is not None:
+                cons.append(LinearConstraint(a_ub, -np.inf, b_ub))
+            lo = np.array([b[0] for b in self.bounds])
+            hi = np.array([np.inf if b[1] is None else b[1] for b in self.bounds])
+            res = milp(obj, constraints=cons, integrality=np.ones(len(self.bounds)), bounds=Bounds(lo, hi))
+            if res.status in (1, 4):  # scipy milp: 0 optimal, 2 infeasible, 3 unbounded, 1/4 failed
+                raise RuntimeError(f"disclosure audit MILP failed: {res.message}")
+            status = res.status
+        else:
+            res = linprog(obj, A_eq=a_eq, b_eq=b_eq, A_ub=a_ub, b_ub=b_ub, bounds=self.bounds, method="highs")
+            status = res.status
+        if status != 0:
+            return status, None
+        return 0, (-res.fun if maximise else res.fun)
+
+
 def _exposed(grid: np.ndarray, status: np.ndarray, lines: list[Line],
              rules: DisclosureRules) -> list[Cell]:
     """Primary cells whose value is pinned to one whole number by the shown figures."""
@@ -294,51 +355,58 @@ def _exposed(grid: np.ndarray, status: np.ndarray, lines: list[Line],
     if not unknown or not lines:
         return []
     pos = {c: k for k, c in enumerate(unknown)}
-    a_eq, b_eq = [], []
+    eq: list[tuple[dict[int, float], float]] = []
     for comps, total in lines:
-        row = np.zeros(len(unknown))
+        row: dict[int, float] = {}
         rhs = 0.0
         for c in comps:
             if status[c] == SHOWN:
                 rhs -= grid[c]
             else:
-                row[pos[c]] += 1.0
+                row[pos[c]] = row.get(pos[c], 0.0) + 1.0
         if status[total] == SHOWN:
             rhs += grid[total]
         else:
-            row[pos[total]] -= 1.0
-        if row.any():
-            a_eq.append(row)
-            b_eq.append(rhs)
-    if not a_eq:
+            row[pos[total]] = row.get(pos[total], 0.0) - 1.0
+        if any(row.values()):
+            eq.append((row, rhs))
+    if not eq:
         return []
-    bounds = [_bounds(grid, status, c, rules) for c in unknown]
+    system = LinearSystem([_bounds(grid, status, c, rules) for c in unknown], eq, [])
     exposed = []
     for c in unknown:
         if status[c] != PRIMARY:
             continue  # only small counts need protecting; a recoverable [c] cell is >= 5
-        obj = np.zeros(len(unknown))
-        obj[pos[c]] = 1.0
         true = float(grid[c])
         # The true value is feasible, so the range spans two whole numbers iff true + 1 or
         # true - 1 is reachable; checking the maximum first usually settles it with one LP.
         # Totals-with-margins constraints are totally unimodular, so LP vertices are whole
         # numbers and the continuous relaxation is exact.
-        hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        if hi.status == 3 or (hi.status == 0 and -hi.fun >= true + 1 - 1e-9):
+        hi_status, hi = system.extreme(pos[c], maximise=True)
+        if hi_status == 3 or (hi_status == 0 and hi is not None and hi >= true + 1 - 1e-9):
             continue  # unbounded above, or can be larger
-        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        if hi.status != 0 or lo.status != 0:
+        lo_status, lo = system.extreme(pos[c], maximise=False)
+        if hi_status != 0 or lo_status != 0 or lo is None:
             # The true values are always feasible, so this means a bug: fail closed.
-            raise RuntimeError(f"disclosure audit LP failed: {hi.message} / {lo.message}")
-        if lo.fun > true - 1 + 1e-9:
+            raise RuntimeError(f"disclosure audit LP failed (status {hi_status} / {lo_status})")
+        if lo > true - 1 + 1e-9:
             exposed.append(c)
     return exposed
 
 
-def _suppress_grid(grid: np.ndarray, lines: list[Line], rules: DisclosureRules) -> np.ndarray:
-    """Primary, heuristic secondary and audited suppression; returns the status grid."""
+def _suppress_grid(grid: np.ndarray, lines: list[Line], rules: DisclosureRules,
+                   fixed: np.ndarray | None = None) -> np.ndarray:
+    """Primary, heuristic secondary and audited suppression; returns the status grid.
+
+    ``fixed`` (same shape, -1 = free) pins the status of cells another publication already
+    decided: a figure shown there is known to every reader and cannot protect anything here; one
+    withheld there stays withheld here.
+    """
     status = np.where((grid >= rules.min_count) & (grid <= rules.max_small), PRIMARY, SHOWN)
+    locked = None
+    if fixed is not None:
+        locked = fixed >= 0
+        status = np.where(locked, fixed, status)
     while True:
         changed = True
         while changed:  # step 2: sweep all lines until no line has a single unknown
@@ -347,7 +415,7 @@ def _suppress_grid(grid: np.ndarray, lines: list[Line], rules: DisclosureRules) 
                 comps, total = line
                 n_unknown = sum(status[c] != SHOWN for c in comps) + (status[total] != SHOWN)
                 if n_unknown == 1:
-                    cell = _pick_candidate(grid, status, line)
+                    cell = _pick_candidate(grid, status, line, locked)
                     if cell is None:
                         # Only possible if every other figure is 0; the unknown is then known.
                         raise RuntimeError("cannot protect a line whose other figures are all 0")
@@ -365,13 +433,13 @@ def _suppress_grid(grid: np.ndarray, lines: list[Line], rules: DisclosureRules) 
             if touched.intersection(through):
                 continue
             options = [c for k in through
-                       if (c := _pick_candidate(grid, status, lines[k])) is not None]
+                       if (c := _pick_candidate(grid, status, lines[k], locked)) is not None]
             if not options:
                 # Every line through the cell is fully withheld yet bounds still pin it (e.g.
                 # many [c] cells sitting at exactly 5 under a shown grand total): widen to any
                 # line; each round withholds at least one more figure, so this terminates.
                 options = [c for ln in lines
-                           if (c := _pick_candidate(grid, status, ln)) is not None]
+                           if (c := _pick_candidate(grid, status, ln, locked)) is not None]
             if not options:
                 if touched:
                     break  # this round already withheld something; re-audit before giving up
@@ -529,7 +597,7 @@ class _CountCellParser(HTMLParser):
                 self._scan_attrs(attrs)
                 return
         classes = (dict(attrs).get("class") or "").split()
-        if "count" in classes:
+        if "count" in classes and "public" not in classes:  # 'public': from public sources only
             self._tag, self._line, self._buf, self._stack = tag, self.getpos()[0], [], []
             self._scan_attrs(attrs)
 
@@ -594,10 +662,19 @@ def scan_html_counts(html_text: str, rules: DisclosureRules = DEFAULT_RULES) -> 
     return problems
 
 
+def _public_row(row: Mapping[str, Any], public: Mapping[str, Any] | None) -> bool:
+    """Whether a row is one of the manifest's public rows ({"column": name, "values": [...]})."""
+    return bool(public) and str(row.get(public["column"]) or "") in set(public["values"])  # type: ignore[index]
+
+
 def scan_csv_counts(
-    path: str | Path, count_columns: Iterable[str], rules: DisclosureRules = DEFAULT_RULES
+    path: str | Path, count_columns: Iterable[str], rules: DisclosureRules = DEFAULT_RULES,
+    public: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """One message per small count in the named columns of a CSV; a missing column is a problem."""
+    """One message per small count in the named columns of a CSV; a missing column is a problem.
+
+    ``public`` ({"column": ..., "values": [...]}) names rows made only from public sources: skipped.
+    """
     wanted = list(count_columns)
     problems = []
     with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: Excel-written BOMs
@@ -607,6 +684,8 @@ def scan_csv_counts(
             if c not in header:
                 problems.append(f"{path}: count column {c!r} not found (manifest out of date?)")
         for lineno, row in enumerate(reader, start=2):
+            if _public_row(row, public):
+                continue
             for c in wanted:
                 cell = row.get(c)
                 if cell and _small_tokens(cell, rules):
@@ -619,6 +698,7 @@ def scan_xlsx_counts(
     count_columns: Mapping[str, Iterable[str]] | Iterable[str],
     rules: DisclosureRules = DEFAULT_RULES,
     header_row: int = 1,
+    public: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Like scan_csv_counts for a workbook; columns per sheet, or one list for every sheet."""
     from openpyxl import load_workbook  # deferred: only report tests need it
@@ -644,6 +724,8 @@ def scan_xlsx_counts(
                 else:
                     problems.append(f"{path}[{sheet}]: count column {c!r} not found")
             for r, values in enumerate(rows, start=header_row + 1):
+                if _public_row(dict(zip(header, values, strict=False)), public):
+                    continue
                 for c, k in idx.items():
                     v = values[k] if k < len(values) else None
                     if v is None or isinstance(v, bool):
@@ -672,8 +754,12 @@ def scan_manifest(manifest_path: str | Path, rules: DisclosureRules = DEFAULT_RU
         {"files": [
             {"path": "card_asb.html"},
             {"path": "summary.csv", "count_columns": ["Crimes", "Total"]},
-            {"path": "summary.xlsx", "count_columns": {"Wards": ["Crimes"]}, "header_row": 1}
+            {"path": "summary.xlsx", "count_columns": {"Wards": ["Crimes"]}, "header_row": 1},
+            {"path": "x.csv", "count_columns": ["n"], "public_rows": {"column": "id", "values": ["a"]}}
         ]}
+
+    ``public_rows`` names the rows made only from public sources (police.uk street crime), which are
+    shown in full; HTML marks such counts with class "count public".
     """
     manifest_path = Path(manifest_path)
     root = manifest_path.parent
@@ -692,10 +778,10 @@ def scan_manifest(manifest_path: str | Path, rules: DisclosureRules = DEFAULT_RU
             text = p.read_text(encoding="utf-8")
             problems += [f"{p}: {m}" for m in scan_html_counts(text, rules)]
         elif suffix == ".csv":
-            problems += scan_csv_counts(p, entry.get("count_columns", []), rules)
+            problems += scan_csv_counts(p, entry.get("count_columns", []), rules, entry.get("public_rows"))
         elif suffix == ".xlsx":
             problems += scan_xlsx_counts(p, entry.get("count_columns", []), rules,
-                                         entry.get("header_row", 1))
+                                         entry.get("header_row", 1), entry.get("public_rows"))
         elif suffix == ".pdf":  # a print of a listed page, which is what gets scanned (reporting.pdf)
             if entry.get("rendered_from") not in html_listed:
                 problems.append(f"{p}: a PDF must name the listed HTML page it prints (rendered_from)")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import cast
 
@@ -41,13 +41,13 @@ from reporting.figures import (
 )
 from reporting.months import add_months, end_of_month, first_of_month
 
-__all__ = ["CountSystem", "build_count_system", "suppress_linked"]
+__all__ = ["CountSystem", "EarlierCounts", "build_count_system", "suppress_linked"]
 
 log = logging.getLogger(__name__)
 
 
 def suppress_linked(values: Mapping[Hashable, int], lines: Sequence[tuple[Sequence[Hashable], Hashable]],
-                    rules: DisclosureRules) -> dict[Hashable, int]:
+                    rules: DisclosureRules, fixed: Mapping[Hashable, int] | None = None) -> dict[Hashable, int]:
     """Suppression status (0 shown, 1 primary, 2 secondary) for counts tied by sum equations.
 
     ``lines`` are (components, total) with sum(components) == total, like the margins of
@@ -60,13 +60,18 @@ def suppress_linked(values: Mapping[Hashable, int], lines: Sequence[tuple[Sequen
     pos = {k: i for i, k in enumerate(keys)}
     grid = np.array([[int(values[k]) for k in keys]], dtype=np.int64)
     grid_lines = [([(0, pos[c]) for c in comps], (0, pos[total])) for comps, total in lines]
+    pinned = None
+    if fixed:
+        pinned = np.array([[fixed.get(k, -1) for k in keys]], dtype=np.int64)
     try:
-        status = dc._suppress_grid(grid, grid_lines, rules)
+        status = dc._suppress_grid(grid, grid_lines, rules, pinned)
     except RuntimeError as error:
         # Cannot protect the pattern (should not happen): withhold every non-zero figure.
         log.warning("secondary suppression failed (%s); withholding every non-zero count", error)
         small = (grid >= rules.min_count) & (grid <= rules.max_small)
         status = np.where(small, dc.PRIMARY, np.where(grid > 0, dc.SECONDARY, dc.SHOWN))
+        if pinned is not None:
+            status = np.where(pinned >= 0, pinned, status)
     return {k: int(status[0, pos[k]]) for k in keys}
 
 
@@ -77,6 +82,7 @@ class CountSystem:
     values: dict[Hashable, int]
     status: dict[Hashable, int]
     rules: DisclosureRules
+    public: bool = False  # from public sources only: every count shown (marked so for the scanners)
 
     def has(self, key: Hashable) -> bool:
         return key in self.values
@@ -99,6 +105,8 @@ class CountSystem:
             return withheld_shown(self.rules.marker, FLAG_PRIMARY)
         if s == dc.SECONDARY:
             return withheld_shown(self.rules.secondary_marker, FLAG_SECONDARY)
+        if self.public:
+            return replace(shown_count(self.values[key]), css="count public")
         return shown_count(self.values[key])
 
 
@@ -108,8 +116,16 @@ def _window_months(start: date, end: date, months: Sequence[date]) -> list[date]
 
 def build_count_system(column: str, monthly: pd.DataFrame, windows: Mapping[str, pd.Series | None],
                        baseline: pd.Series | None, wards: pd.DataFrame | None,
-                       rules: DisclosureRules) -> CountSystem | None:
-    """The linked system of one count column ('numerator' or 'denominator'); None if not counts."""
+                       rules: DisclosureRules, earlier: EarlierCounts | None = None,
+                       public: bool = False) -> CountSystem | None:
+    """The linked system of one count column ('numerator' or 'denominator'); None if not counts.
+
+    ``earlier``: what the previous period's publication showed of this series (its months and its
+    windows, each a value or None for withheld, with its status). Its windows join the system as
+    lines, and every figure it decided keeps that status here, so the two publications read
+    together reveal no more than each alone (see reporting.disclosure_attack).
+    ``public``: the series comes only from public sources; nothing is withheld.
+    """
     try:
         values: dict[Hashable, int] = {}
         for row in monthly.itertuples(index=False):
@@ -154,7 +170,47 @@ def build_count_system(column: str, monthly: pd.DataFrame, windows: Mapping[str,
                 if remainder >= 0:
                     values[("ward_rem", side)] = remainder
                     lines.append((keys + [("ward_rem", side)], total_key))
+        fixed = _earlier_lines(earlier, values, lines, months) if earlier else None
     except ValueError:
         return None
-    return CountSystem(values, suppress_linked(values, lines, rules), rules)
+    status = ({k: dc.SHOWN for k in values} if public else suppress_linked(values, lines, rules, fixed))
+    return CountSystem({k: v for k, v in values.items() if k[0] != "earlier"},
+                       {k: v for k, v in status.items() if k[0] != "earlier"}, rules, public)
+
+
+@dataclass(frozen=True)
+class EarlierCounts:
+    """One series as an earlier publication showed it: {month: status}, {(start, end): (value, status)}.
+
+    Statuses are the disclosure module's (SHOWN, PRIMARY, SECONDARY); a window's value is the shown
+    count, or None when it was withheld.
+    """
+
+    months: Mapping[date, tuple[int | None, int]]
+    windows: Mapping[tuple[date, date], tuple[int | None, int]]
+
+
+def _earlier_lines(earlier: EarlierCounts, values: dict[Hashable, int], lines: list[tuple[list[Hashable], Hashable]],
+                   months: Sequence[date]) -> dict[Hashable, int] | None:
+    """Add the earlier publication's windows to the system; the statuses it fixed. None if revised."""
+    fixed: dict[Hashable, int] = {}
+    for m, (shown, status) in earlier.months.items():
+        key = ("month", m)
+        if key not in values:
+            continue
+        if shown is not None and shown != values[key]:
+            return None  # revised since: a different figure, nothing to keep consistent with
+        fixed[key] = status
+    for (start, end), (shown, status) in earlier.windows.items():
+        comps: list[Hashable] = [("month", m) for m in _window_months(start, end, months)]
+        if not comps or len(comps) != (end.year - start.year) * 12 + end.month - start.month + 1:
+            continue  # a month of the window is not in this series: no equation a reader can use
+        total = sum(values[c] for c in comps)
+        if shown is not None and shown != total:
+            return None
+        key = ("earlier", start, end)
+        values[key] = total
+        lines.append((comps, key))
+        fixed[key] = status
+    return fixed
 

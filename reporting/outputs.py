@@ -49,7 +49,7 @@ CSV_COLUMNS = [
     "previous_denominator", "previous_denominator_flag", "change", "change_flag", "change_pct",
     "change_pct_flag", "ci_lower", "ci_upper", "ci_flag", "status", "spc_variation", "spc_assurance",
     "trend_direction", "trend_periods", "baseline_pct_change", "baseline_flag", "recording_change",
-    "data_quality", "draft", "change_unit", "change_pct_unit", "message", "ward_vintage",
+    "data_quality", "draft", "change_unit", "change_pct_unit", "message", "ward_vintage", "public_data",
 ]
 CSV_COUNT_COLUMNS = ["numerator", "denominator", "previous_numerator", "previous_denominator"]
 
@@ -63,7 +63,8 @@ def csv_rows(card: IndicatorCard, plan_year: str, period: str, area_code: str,
 
     base = {"plan_year": plan_year, "period": period, "priority_id": card.priority_id,
             "outcome_id": card.outcome_id, "indicator_id": card.indicator_id, "indicator": card.label,
-            "kind": card.kind, "tag": card.tag or "", "method": card.method, "unit": card.unit, "aim": card.aim}
+            "kind": card.kind, "tag": card.tag or "", "method": card.method, "unit": card.unit, "aim": card.aim,
+            "public_data": card.public_label}
     rows: list[dict[str, str]] = []
     if card.value.flag == FLAG_MISSING and card.window_range == "no data":
         # No figure: one row that says why (the data line), so the csv is never silent about a gap.
@@ -122,7 +123,8 @@ def write_csv(path: Path, rows: list[dict]) -> None:
 def write_manifest(folder: Path, entries: list[dict]) -> Path:
     path = folder / MANIFEST_NAME
     path.write_text(json.dumps({"files": entries, "note": "count_columns lists every column that holds "
-                                "counts; every HTML count is in an element with class 'count'."}, indent=2),
+                                "counts; every HTML count is in an element with class 'count'; public_rows (and class 'count public' in "
+                                "HTML) mark figures made only from public sources, shown in full."}, indent=2),
                     encoding="utf-8")
     return path
 

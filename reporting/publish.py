@@ -43,6 +43,7 @@ from reporting.disclosure import (
     DisclosureRules,
     scan_manifest,
 )
+from reporting.disclosure_attack import check_publication, earlier_counts
 from reporting.figures import FLAG_TITLES
 from reporting.front_page import build_front_page, read_plan_actions
 from reporting.months import parse_period
@@ -132,7 +133,7 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
         card_spc_note = (f"SPC not available: {spc_note}" if spc_con is None
                          else "" if spc else "SPC not available: no SPC series for this plan year.")
         builder = CardBuilder(snap, info, period, month_start, month_end, area_code, rules, dq, spc,
-                              card_spc_note, charts, notes, warnings)
+                              card_spc_note, charts, notes, warnings, earlier_counts(reports_dir, period, rules))
         t = time.perf_counter()
         priorities = builder.priorities()
         timings["cards"] = time.perf_counter() - t
@@ -171,11 +172,15 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
                 print_title=f"{card.title}: report card", **common)
             (folder / "report_card.html").write_text(html, encoding="utf-8")
             entries.append({"path": "report_card.html"})
+            public_ids = sorted(ind.indicator_id for ind in card.indicators if ind.public_label)
             entries += pdf_entry(folder / "report_card.html", chromium, warnings, pdf_timings)
-            entries.append(workbooks.write_priority_workbook(folder / "indicators.xlsx", card, common))
+            book = workbooks.write_priority_workbook(folder / "indicators.xlsx", card, common)
+            entries.append(dict(book, public_rows={"column": "Indicator id", "values": public_ids}) if public_ids
+                           else book)
             tidy = [r for ind in card.indicators for r in csv_rows(ind, plan_year, period, area_code, snap.area_name)]
             write_csv(folder / "indicators.csv", tidy)
-            entries.append({"path": "indicators.csv", "count_columns": CSV_COUNT_COLUMNS})
+            entries.append({"path": "indicators.csv", "count_columns": CSV_COUNT_COLUMNS}
+                           | ({"public_rows": {"column": "indicator_id", "values": public_ids}} if public_ids else {}))
             write_manifest(folder, entries)
             root_entries += [dict(e, path=f"{card.priority_id}/{e['path']}",
                                   **({"rendered_from": f"{card.priority_id}/{e['rendered_from']}"}
@@ -188,7 +193,10 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
         (building / "committee_summary.html").write_text(html, encoding="utf-8")
         root_entries.append({"path": "committee_summary.html"})
         root_entries += pdf_entry(building / "committee_summary.html", chromium, warnings, pdf_timings)
-        root_entries.append(workbooks.write_committee_workbook(building / "committee_summary.xlsx", priorities, common))
+        book = workbooks.write_committee_workbook(building / "committee_summary.xlsx", priorities, common)
+        public_ids = sorted({c.indicator_id for c in all_cards if c.public_label})
+        root_entries.append(dict(book, public_rows={"column": "Indicator id", "values": public_ids}) if public_ids
+                            else book)
         html = env.get_template("data_quality.html.j2").render(print_title="Data quality", **common)
         (building / "data_quality.html").write_text(html, encoding="utf-8")
         root_entries.append({"path": "data_quality.html"})
@@ -203,6 +211,10 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
         if problems:
             raise DisclosureCheckError("reports not published: the disclosure scan found "
                                        f"{len(problems)} problem(s): " + "; ".join(problems[:10]))
+        t = time.perf_counter()
+        attack = check_publication(building, period, reports_dir, rules)  # raises if anything is recovered
+        warnings += [f"disclosure attacker: {n}" for n in attack.notes]
+        timings["disclosure_attack"] = time.perf_counter() - t
         target = reports_dir / period
         swap_into_place(building, target)
     except BaseException:

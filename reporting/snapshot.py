@@ -194,6 +194,8 @@ class PlanInfo:
     caveats: dict[str, list[str]]  # indicator id -> caveats as the definition lists them
     # indicator id -> (months, source title, what is incomplete): its newest months may be incomplete
     lags: dict[str, tuple[int, str, str]] = field(default_factory=dict)
+    # indicator id -> label, for indicators computed only from public sources (shown unsuppressed)
+    public: dict[str, str] = field(default_factory=dict)
 
 
 def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
@@ -202,18 +204,22 @@ def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
     changes: dict[str, tuple[str, date]] = {}
     caveats: dict[str, list[str]] = {}
     lagged: dict[str, list[str]] = {}
+    source_ids: dict[str, list[str]] = {}
     try:
         plan = load_plans().get(plan_year)
         changes = {k: (v.title, v.date) for k, v in load_recording_changes().items()}
         definitions = load_indicators()
         caveats = {k: list(v.caveats) for k, v in definitions.items()}
         lagged = {k: list(v.sources) for k, v in definitions.items() if v.affected_by_reporting_lag}
+        source_ids = {k: list(v.sources) for k, v in definitions.items()}
     except Exception as error:  # noqa: BLE001 - a broken plan file must not stop the reports
         log.warning("plan %s could not be read (%s); using the warehouse catalogue only", plan_year, error)
     sources: dict[str, tuple[str, str, str | None]] = {}
     lags: dict[str, tuple[int, str, str]] = {}
+    public: dict[str, str] = {}
     try:
         specs = source_catalogue().sources
+        public = public_indicators(source_ids, specs)
         for name, spec in specs.items():
             sources[name] = (spec.title, spec.publisher, spec.period.grain if spec.period else None)
         for indicator_id, source_ids in lagged.items():
@@ -255,7 +261,20 @@ def plan_info(plan_year: str, catalogue: pd.DataFrame) -> PlanInfo:
     else:
         starts = date(int(plan_year[:4]), 4, 1)  # UK plans run with the financial year
         partnership, title = "Community Safety Partnership", f"Community Safety Plan {plan_year}"
-    return PlanInfo(plan_year, partnership, title, starts, priorities, changes, sources, caveats, lags)
+    return PlanInfo(plan_year, partnership, title, starts, priorities, changes, sources, caveats, lags, public)
+
+
+def public_indicators(source_ids: dict[str, list[str]], specs: dict[str, Any]) -> dict[str, str]:
+    """Indicator id -> 'public data from <site>' for indicators made only from public sources.
+
+    One non-public source (a partner's extract, a population estimate) keeps disclosure control on.
+    """
+    out = {}
+    for indicator_id, ids in source_ids.items():
+        if ids and all(x in specs and specs[x].public for x in ids):
+            sites = dict.fromkeys(specs[x].publisher.split("published by ")[-1].strip() for x in ids)
+            out[indicator_id] = "public data from " + " and ".join(sites)
+    return out
 
 
 
