@@ -163,7 +163,10 @@ def cmd_assess(args: argparse.Namespace) -> int:
           + (" (robust to a 20% change in any weight)" if result["robust"] else " (sensitive to the weights)"))
     for note in result["notes"]:
         print(f"  Note: {note}")
-    print(f"\n{result['html']}\n{result['xlsx']}\n{result['template']} (stakeholders' scores: fill in, then ingest)")
+    for warning in result["warnings"]:
+        print(f"  Warning: {warning}")
+    pdf = f"\n{result['pdf']}" if result["pdf"] else ""
+    print(f"\n{result['html']}{pdf}\n{result['xlsx']}\n{result['template']} (stakeholders' scores: fill in, then ingest)")
     return 0
 
 

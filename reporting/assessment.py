@@ -39,6 +39,8 @@ from reporting.disclosure import (
     suppress_count,
 )
 from reporting.outputs import swap_into_place, template_env, write_manifest
+from reporting.pdf import find_chromium, pdf_entry
+from reporting.publish import classification
 from transforms.assessment import Window, window_ending
 from transforms.assessment_config import MatrixSpec, load_matrix
 from transforms.definitions import project_definitions
@@ -97,6 +99,7 @@ def _context(data: AssessmentData, result: MatrixResult, matrix: MatrixSpec, rul
     ]
     return {
         "info": {"title": f"Strategic Assessment {data.plan_year}", "partnership": data.area_name},
+        "print_title": f"Strategic Assessment {data.plan_year}", "classification": classification(),
         "area_name": data.area_name, "area_code": data.area_code, "period_label": data.window.label,
         "generated": generated, "dq": {"last_run": None}, "explanation": rules.explanation, "rules": rules,
         "data": data, "truth": truth, "by_type": by_type, "asb": asb, "split": split,
@@ -208,11 +211,16 @@ def write_assessment(warehouse_path: Path, reports_dir: Path, plan_year: str, ar
         ctx = _context(data, result, matrix, rules, charts)
         html = template_env().get_template("assessment.html.j2").render(**ctx)
         (work / HTML_NAME).write_text(html, encoding="utf-8")
+        warnings: list[str] = []
+        printed = pdf_entry(work / HTML_NAME, find_chromium(), warnings, [])
+        if not printed and not warnings:
+            warnings.append("PDF not written: no Chromium found (run `make renderer`, or set CSP_CHROMIUM to its "
+                            "path); the HTML pack prints on A4 from any browser.")
         counted = write_assessment_workbook(work / XLSX_NAME, _sheets(ctx))
         write_scores_template(work / TEMPLATE_NAME, matrix, plan_year)
         manifest = write_manifest(work, [{"path": HTML_NAME},
                                          {"path": XLSX_NAME, "count_columns": counted},
-                                         {"path": TEMPLATE_NAME, "count_columns": {}}])
+                                         {"path": TEMPLATE_NAME, "count_columns": {}}, *printed])
         problems = scan_manifest(manifest, rules)
         if problems:
             raise DisclosureCheckError("the assessment failed the disclosure check, nothing published: " + "; ".join(problems[:5]))
@@ -225,5 +233,6 @@ def write_assessment(warehouse_path: Path, reports_dir: Path, plan_year: str, ar
     if data.notes and total.assessed:
         total_note = f"{data.window.label} against {data.window.year_earlier().label}: not judged. " + " ".join(data.notes)
     return {"folder": target, "html": target / HTML_NAME, "xlsx": target / XLSX_NAME, "template": target / TEMPLATE_NAME,
+            "pdf": target / printed[0]["path"] if printed else None, "warnings": warnings,
             "window": window, "total": total.current, "total_note": total_note,
             "recommended": [t.label for t in result.recommended], "robust": result.robust, "notes": result.notes}

@@ -3,12 +3,15 @@ published 2018 Strategic Assessment figures hold, and the April 2017 recording c
 
 from __future__ import annotations
 
+import json
+
 import openpyxl
 import pytest
 
 from cli.main import main
 from reporting.disclosure import scan_manifest
 from tests.conftest import scoped_env
+from tests.renderer import chromium_binary
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("demo")]
 
@@ -77,3 +80,24 @@ def test_recommended_priorities_come_with_their_evidence(demo_assessment):
     assert "trend" in violence["Missing"] and violence["Evidence: trend"].startswith("Not comparable: Kent Police")
     sensitivity = rows(folder / "strategic_assessment.xlsx", "Sensitivity")
     assert set(sensitivity) == {"volume", "trend", "harm", "public_concern", "vulnerability", "capacity"}
+
+
+def test_assessment_pack_prints_on_a4(demo_assessment):
+    """The pack is printed by the same renderer as the cards (step 12): A4 pages, numbered, each with text."""
+    chromium_binary()  # fails under CI=true when the renderer is missing, skips elsewhere
+    from pypdf import PdfReader
+
+    _, folder = demo_assessment
+    pdf = folder / "strategic_assessment.pdf"
+    reader = PdfReader(str(pdf))
+    pages = len(reader.pages)
+    assert 2 <= pages <= 40
+    for number, page in enumerate(reader.pages, start=1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert abs(width - 595.28) < 1.5 and abs(height - 841.89) < 1.5  # A4 in points
+        text = page.extract_text()
+        assert f"Page {number} of {pages}" in text
+        assert "Strategic Assessment 2018-19" in text and "OFFICIAL" in text
+    manifest = json.loads((folder / "disclosure_manifest.json").read_text(encoding="utf-8"))
+    entry = next(f for f in manifest["files"] if f["path"] == "strategic_assessment.pdf")
+    assert entry["rendered_from"] == "strategic_assessment.html" and entry["pages"] == pages
