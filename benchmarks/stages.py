@@ -125,6 +125,7 @@ def pipeline(args: dict) -> dict:
         "rows_loaded": sum(o.rows_loaded for o in outcomes),
         "indicator_values": counts.get("indicator_values"),
         "refresh": {"marts": built["refresh"], "engine": counts.get("refresh")},
+        "ingest_parts": {part: round(seconds, 3) for part, seconds in run.timings.items()},
         "warehouse_bytes": settings.warehouse_path.stat().st_size,
     }
     if args.get("check"):
