@@ -45,7 +45,7 @@ from transforms.coverage import (
     population_is_synthetic,
 )
 from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
-from transforms.incremental import digest, engine_done, engine_refresh
+from transforms.incremental import digest, engine_done, engine_refresh, forget_engine
 from transforms.judgement import VALUE_COLUMNS, VALUE_TYPES, status_for, statuses, within_range
 from transforms.survey_indicators import survey_indicator_rows
 from warehouse.schema import table_exists, write_table
@@ -515,6 +515,8 @@ def write_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, keep_befo
                    order by plan_year, priority_id, outcome_id, indicator_id, area_type, area_code, period_type, period_end""")
     for table in ("indicator_values_new", "indicator_values_all", "indicator_value_coverage"):
         con.execute(f"drop table temp.{table}")
+    if keep_before is None:  # a whole table written (run_engine records its state after this call)
+        forget_engine(con)
 
 
 def catalogue_frame(indicators: dict[str, IndicatorDefinition], plans: dict[str, Plan]) -> pd.DataFrame:
@@ -606,7 +608,7 @@ def run_engine(con: duckdb.DuckDBPyConnection, area_code: str, full_refresh: boo
         values = compute_values(con, None, [area_code])
         write_values(con, values)
     else:
-        # unchanged: no monthly window is recomputed (since = after every month); survey rows and coverage are
+        # unchanged: no monthly window is recomputed (since = after every month); survey rows and coverage still are
         since = refresh.since or date(2200, 1, 1)
         values = compute_values(con, None, [area_code], since=since)
         write_values(con, values, keep_before=since)

@@ -168,3 +168,9 @@ def engine_refresh(con: duckdb.DuckDBPyConnection, definitions: str, full_refres
 def engine_done(con: duckdb.DuckDBPyConnection, definitions: str, build_id: int) -> None:
     save_fingerprints(con, {"engine_definitions": definitions, "engine_build": str(build_id)})
 
+
+def forget_engine(con: duckdb.DuckDBPyConnection) -> None:
+    """The next engine run recomputes every window (indicator_values was written by someone else, e.g. the
+    multi-area flow, whose rows an incremental run must not keep)."""
+    if table_exists(con, "audit", "model_fingerprints"):
+        con.execute("delete from audit.model_fingerprints where part in ('engine_build', 'engine_definitions')")
