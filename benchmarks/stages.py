@@ -97,7 +97,7 @@ def pipeline(args: dict) -> dict:
     try:
         run = ingest_files(con, settings, files, run_id=run_id)
         lap("ingest_validate_load")
-        build_models(con, settings.area)
+        built = build_models(con, settings.area)
         lap("build_models")
         counts = run_engine(con, settings.area)
         lap("run_engine")
@@ -124,6 +124,8 @@ def pipeline(args: dict) -> dict:
         "files_refused": [o.line() for o in outcomes if o.status not in {"loaded", "duplicate"}][:20],
         "rows_loaded": sum(o.rows_loaded for o in outcomes),
         "indicator_values": counts.get("indicator_values"),
+        "refresh": {"marts": built["refresh"], "engine": counts.get("refresh")},
+        "ingest_parts": {part: round(seconds, 3) for part, seconds in run.timings.items()},
         "warehouse_bytes": settings.warehouse_path.stat().st_size,
     }
     if args.get("check"):

@@ -141,7 +141,8 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"period {result['period']}; warehouse {settings.warehouse_path}")
         return 0
     settings = load_settings(area=args.area)
-    result = monthly_flow(period=args.period or "latest", plan_year=args.plan_year, area=settings.area)
+    result = monthly_flow(period=args.period or "latest", plan_year=args.plan_year, area=settings.area,
+                          full_refresh=args.full_refresh)
     _print_report([line for line in result["outcomes"] if not line.startswith("unchanged")])
     print_run_summary(settings)
     print(f"\nPeriod: {result['period']}   Plan year: {result['plan_year']}")
@@ -270,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "runs one flow run per area concurrently, then peer comparison")
     run.add_argument("--use-deployments", action="store_true",
                      help="with several areas: start each area through the csp-area deployment (workers pick them up)")
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rebuild every mart and indicator window from all months (default: only what the new, "
+                          "revised or late files change)")
     run.set_defaults(func=cmd_run)
 
     serve = sub.add_parser("serve", help="run the monthly schedule from this process (starts a local Prefect "

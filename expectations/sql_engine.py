@@ -187,11 +187,23 @@ def _rule_column(rule: CompiledRule) -> str | None:
     return rule.meta["column"]
 
 
+def _group_columns(con, relation: str, claims: dict[int, int | None], columns: list[str]) -> None:
+    """temp table __column_groups: rows per (file, value) of every column, from ONE scan of the batch
+    (grouping sets); __set is the column's position in `columns`."""
+    idents = [_ident(c) for c in columns]
+    width = len(idents)
+    # grouping_id sets a bit for every column NOT grouped (first column = highest bit): one set per column.
+    position = " ".join(f"when {(1 << width) - 1 - (1 << (width - 1 - i))} then {i}" for i in range(width))
+    con.execute(f"create or replace temp table __column_groups as select case grouping_id({', '.join(idents)}) "
+                f"{position} end as __set, _file_id, {', '.join(idents)}, count(*) as n from {relation} "
+                f"where {_in_batch(claims)} group by grouping sets ({', '.join(f'(_file_id, {i})' for i in idents)})")
+
+
 def _failing_counts(con, spec: SourceSpec, relation: str, claims: dict[int, int | None], rules: list[CompiledRule],
                     grain: str) -> dict[int, dict]:
-    """Rows per file, failing rows per (file, rule), periods and scope - one small aggregate per column.
+    """Rows per file, failing rows per (file, rule), periods and scope - from one scan of the batch.
 
-    Every rule but uniqueness depends on one column (and on its file's claimed period), so it is
+    The (file, value) counts of every column come from one grouping-sets query (_group_columns); every rule but uniqueness depends on one column (and on its file's claimed period), so it is
     evaluated once per distinct (file, value) and weighted by the value's row count: police.uk
     columns hold few distinct values per file, so regexes run on thousands of values, not millions of rows.
     """
@@ -207,14 +219,16 @@ def _failing_counts(con, spec: SourceSpec, relation: str, claims: dict[int, int 
     if not by_column:  # a source whose rules are all table-level: count rows only
         for file_id, rows in con.execute(f"select _file_id, count(*) from {relation} where {_in_batch(claims)} group by 1").fetchall():
             out[file_id]["rows"] = int(rows)
+    if by_column:
+        _group_columns(con, relation, claims, list(by_column))
     for number, (column, column_rules) in enumerate(by_column.items()):
         sums = [f"sum(n) filter (where {r.predicate})" for r in column_rules]
         if spec.period and column == spec.period.column:
             sums.append(f"list(distinct {period_index_sql(column, grain)})")
         if column == spec.revision_scope:
             sums.append(f"list(distinct {_ident(column)})")
-        sql = (f"with {_claims_sql(claims)}, grouped as (select _file_id, {_ident(column)}, count(*) as n from {relation} "
-               f"where {_in_batch(claims)} group by all) select _file_id, sum(n){''.join(', ' + x for x in sums)} "
+        sql = (f"with {_claims_sql(claims)}, grouped as (select _file_id, {_ident(column)}, n from __column_groups "
+               f"where __set = {number}) select _file_id, sum(n){''.join(', ' + x for x in sums)} "
                f"from grouped join claims using (_file_id) group by _file_id")
         for row in con.execute(sql).fetchall():
             entry = out[row[0]]
@@ -227,6 +241,8 @@ def _failing_counts(con, spec: SourceSpec, relation: str, claims: dict[int, int 
                 entry["periods"] = rest.pop(0)
             if column == spec.revision_scope:
                 entry["scope"] = rest.pop(0)
+    if by_column:
+        con.execute("drop table __column_groups")
     unique = [r for r in rules if r.kind == "expect_compound_columns_to_be_unique"]
     if unique:
         head = _rows_sql(spec, relation, claims, rules)

@@ -39,9 +39,9 @@ def load_files(con, settings, files: list[Path], source: str | None, run_id: str
 
 
 @task(name="build-models", cache_policy=NO_CACHE)
-def build_sql_models(con, area: str) -> dict:
-    """Staging views, LSOA placements, marts."""
-    return build_models(con, area)
+def build_sql_models(con, area: str, full_refresh: bool = False) -> dict:
+    """Staging views, LSOA placements, marts (incremental unless full_refresh)."""
+    return build_models(con, area, full_refresh=full_refresh)
 
 
 @task(name="quarantine-refused", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)

@@ -54,9 +54,9 @@ def build_survey(con, area: str) -> dict:
 
 
 @task(name="compute-indicators", timeout_seconds=900, cache_policy=NO_CACHE)
-def compute_indicators(con, area: str) -> dict:
+def compute_indicators(con, area: str, full_refresh: bool = False) -> dict:
     """marts.indicator_values and marts.indicator_catalogue from the plan and the definitions."""
-    return run_engine(con, area)
+    return run_engine(con, area, full_refresh=full_refresh)
 
 
 @task(name="build-spc", timeout_seconds=600, cache_policy=NO_CACHE)
@@ -125,8 +125,11 @@ def _optional_stage(name: str, con, failed: list[str], counts: dict, logger, run
 
 @flow(name="csp-monthly", on_failure=[on_failure_report], on_crashed=[on_failure_report])
 def monthly_flow(period: str | None = "latest", plan_year: str | None = None, area: str | None = None,
-                 paths: list[str] | None = None, reports: bool = True) -> dict:
-    """The whole monthly run; the published warehouse changes only when publication is reached."""
+                 paths: list[str] | None = None, reports: bool = True, full_refresh: bool = False) -> dict:
+    """The whole monthly run; the published warehouse changes only when publication is reached.
+
+    Marts and indicator windows are recomputed only from the first month new, revised or late files change
+    (transforms/incremental.py); full_refresh=True (`csp run --full-refresh`) rebuilds them from all months."""
     logger = get_run_logger()
     started = datetime.now()
     settings = load_settings(area=area)
@@ -143,9 +146,10 @@ def monthly_flow(period: str | None = "latest", plan_year: str | None = None, ar
         run = load_files(con, settings, files, None, run_id)
         counts["ingest"] = run.report.summary()
         failed += [f"ingest:{source}" for source in run.failed_sources]
-        counts["models"] = len(build_sql_models(con, settings.area)["models"])
+        built = build_sql_models(con, settings.area, full_refresh)
+        counts["models"], counts["refresh"] = len(built["models"]), built["refresh"]
         _optional_stage("survey", con, failed, counts, logger, lambda: build_survey(con, settings.area))
-        counts["indicators"] = compute_indicators(con, settings.area)
+        counts["indicators"] = compute_indicators(con, settings.area, full_refresh)
         _optional_stage("spc", con, failed, counts, logger, lambda: build_spc_charts_data(con))
         _optional_stage("peers", con, failed, counts, logger, lambda: build_peer_comparison(con))
         apply_comments(con)

@@ -15,6 +15,7 @@ import duckdb
 from transforms.actions import build_plan_actions
 from transforms.coverage import build_source_coverage
 from transforms.geography import build_lsoa_placements
+from transforms.incremental import Refresh, decide, ensure_state, record_build, shared_fingerprints
 
 TRANSFORMS_DIR = Path(__file__).resolve().parent
 
@@ -93,17 +94,49 @@ def _build_layer(con: duckdb.DuckDBPyConnection, layer: str, kind: str, params: 
     return built
 
 
-def build_models(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, object]:
-    """Create or replace every staging view, the placements, every intermediate model and marts table,
-    and marts.source_coverage (transforms/coverage.py)."""
-    params = {"area_code": area_code}
+def _model_text(params: dict[str, str]) -> str:
+    """Every model's rendered SQL, in build order (a change to any makes the next build full)."""
+    return "\n".join(f"{layer}.{path.stem}\n{_render(path, params)}" for layer, _ in SQL_LAYERS
+                     for path in build_order(model_paths(layer), layer))
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    return [row[0] for row in con.execute(
+        "select column_name from duckdb_columns() where schema_name = ? and table_name = ? order by column_index",
+        [schema, table]).fetchall()]
+
+
+def _build_marts(con: duckdb.DuckDBPyConnection, params: dict[str, str], refresh: Refresh) -> list[str]:
+    """Marts tables: full → create or replace; incremental → a monthly mart keeps its rows before
+    `refresh.since` and recomputes the rest (a mart without a month column is always rebuilt, it is small);
+    unchanged → monthly marts are left as they are."""
     built: list[str] = []
-    placements: dict[str, int] = {}
-    for layer, kind in SQL_LAYERS:
-        built += _build_layer(con, layer, kind, params)
-        if layer == "staging":
-            placements = build_lsoa_placements(con)
+    for path in build_order(model_paths("marts"), "marts"):
+        table, sql = f"marts.{path.stem}", _render(path, params)
+        monthly = refresh.mode != "full" and "month" in _columns(con, "marts", path.stem)
+        if not monthly:
+            con.execute(f"create or replace table {table} as {sql}")
+        elif refresh.mode == "incremental":
+            con.execute(f"delete from {table} where month >= ?", [refresh.since])
+            con.execute(f"insert into {table} select * from ({sql}) where month >= ?", [refresh.since])
+        built.append(table)
+    return built
+
+
+def build_models(con: duckdb.DuckDBPyConnection, area_code: str, full_refresh: bool = False) -> dict[str, object]:
+    """Create or replace every staging view, the placements, every intermediate model; build the marts
+    tables in full or incrementally (transforms/incremental.py), and marts.source_coverage
+    (transforms/coverage.py). full_refresh=True rebuilds every mart from all months."""
+    params = {"area_code": area_code}
+    ensure_state(con)
+    built = _build_layer(con, "staging", "view", params)
+    placements = build_lsoa_placements(con)
+    built += _build_layer(con, "intermediate", "view", params)
+    fingerprints = shared_fingerprints(con, _model_text(params))
+    refresh = decide(con, fingerprints, [path.stem for path in model_paths("marts")], full_refresh)
+    built += _build_marts(con, params, refresh)
     coverage = build_source_coverage(con, area_code)  # from audit.*: what each source delivered, month by month
     actions = build_plan_actions(con, area_code)  # the plans' actions, latest progress, overdue by the reporting month
+    build_id = record_build(con, refresh, fingerprints)
     return {"models": built + ["marts.source_coverage", "marts.plan_actions"], "placements": placements,
-            "coverage": coverage, "actions": actions}
+            "coverage": coverage, "actions": actions, "refresh": refresh.as_dict() | {"build_id": build_id}}

@@ -62,8 +62,16 @@ def _month(text: str) -> date:
     return date(int(text[:4]), int(text[5:7]), 1)
 
 
+def _add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def _months_between(first: date, last: date) -> list[date]:
-    return [d.date() for d in pd.date_range(first, last, freq="MS")]
+    """First days of the months from first's month to last's month (plain arithmetic: called per window)."""
+    first = first.replace(day=1)
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    return [_add_months(first, n) for n in range(max(count, 0))]
 
 
 def coverage_frame(con: duckdb.DuckDBPyConnection, area_code: str, sources: SourceCatalogue | None = None,
@@ -86,28 +94,37 @@ def coverage_frame(con: duckdb.DuckDBPyConnection, area_code: str, sources: Sour
         spanning = delivered
     span = (_months_between(_month(spanning["month"].min()), _month(spanning["month"].max()))
             if not spanning.empty else [])
+    # Plain lists per (source, month), in file order: one pass, so the cost grows with files, not files x months.
+    got_by: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
+    for source, month, file_id, file_name, scope in sorted(delivered.itertuples(index=False), key=lambda r: r[2]):
+        got_by.setdefault((source, month), []).append((int(file_id), file_name, scope))
+    bad_by: dict[tuple[str, str], list[str]] = {}
+    for source, month, file_id, file_name in sorted(refused.itertuples(index=False), key=lambda r: r[2]):
+        bad_by.setdefault((source, month), []).append(file_name)
     rows = []
     for spec in sorted(monthly, key=lambda s: s.name):
-        mine = delivered[delivered["source"] == spec.name]
-        refused_mine = refused[refused["source"] == spec.name]
         uses = needed.get(spec.name, [])
-        months = set(span if uses else []) | {_month(m) for m in mine["month"]} | {_month(m) for m in refused_mine["month"]}
+        mine = {_month(month) for source, month in got_by if source == spec.name}
+        mine |= {_month(month) for source, month in bad_by if source == spec.name}
+        months = set(span if uses else []) | mine
         for month in sorted(months):
             key = month.strftime("%Y-%m")
-            got = mine[mine["month"] == key].sort_values("file_id")
-            bad = refused_mine[refused_mine["month"] == key].sort_values("file_id")
+            got = got_by.get((spec.name, key), [])
+            bad = bad_by.get((spec.name, key), [])
             expected = bool(uses) and month in span
-            latest = got.groupby("scope")["file_id"].max() if not got.empty else pd.Series(dtype="int64")
-            in_use = got[got["file_id"].isin(latest)]["file_name"].drop_duplicates().tolist()
+            latest: dict[str, int] = {}
+            for file_id, _, scope in got:
+                latest[scope] = max(latest.get(scope, file_id), file_id)
+            in_use = list(dict.fromkeys(name for file_id, name, _ in got if file_id in set(latest.values())))
             revised = len(got) > len(latest)
-            status = ("revised" if revised else "received") if not got.empty else (
-                "refused" if not bad.empty else ("missing" if expected else "not expected"))
+            status = ("revised" if revised else "received") if got else (
+                "refused" if bad else ("missing" if expected else "not expected"))
             rows.append({
                 "source": spec.name, "source_title": spec.title, "area_code": area_code, "month": month,
-                "expected": expected, "delivered": not got.empty, "missing": expected and got.empty,
-                "revised": revised, "files_delivered": int(got["file_id"].nunique()),
-                "files": got["file_name"].drop_duplicates().tolist(), "file_in_use": ", ".join(in_use) or None,
-                "files_refused": len(bad), "refused_files": bad["file_name"].tolist(), "status": status,
+                "expected": expected, "delivered": bool(got), "missing": expected and not got,
+                "revised": revised, "files_delivered": len({file_id for file_id, _, _ in got}),
+                "files": list(dict.fromkeys(name for _, name, _ in got)), "file_in_use": ", ".join(in_use) or None,
+                "files_refused": len(bad), "refused_files": bad, "status": status,
                 "indicators": uses,
             })
     return pd.DataFrame(rows, columns=list(COVERAGE_TYPES))
@@ -132,7 +149,7 @@ def window_months(period_type: str, end: date) -> list[date]:
     if period_type == "month":
         start = end
     elif period_type == "12m":
-        start = (pd.Timestamp(end) - pd.DateOffset(months=11)).date()
+        start = _add_months(end, -11)
     elif period_type in ("fy", "fytd"):
         start = date(end.year if end.month >= 4 else end.year - 1, 4, 1)
     else:
@@ -158,7 +175,7 @@ def window_coverage(delivered: dict[str, set[date]], titles: dict[str, str], sou
         return {"months_expected": None, "months_present": None, "previous_months_expected": None,
                 "previous_months_present": None, "data_status": "complete", "data_status_reason": None}
     months = window_months(period_type, end)
-    previous = [(pd.Timestamp(m) - pd.DateOffset(months=12)).date() for m in months]
+    previous = [_add_months(m, -12) for m in months]
     out: dict[str, object] = {"months_expected": len(months), "previous_months_expected": len(previous)}
     out["months_present"] = sum(all(m in delivered[s] for s in monthly) for m in months)
     out["previous_months_present"] = sum(all(m in delivered[s] for s in monthly) for m in previous)
@@ -194,9 +211,14 @@ def attach_value_coverage(values: pd.DataFrame, coverage: pd.DataFrame | None,
         return out
     delivered = delivered_months(coverage)
     keys = out[["indicator_id", "period_type", "period_end"]].drop_duplicates()
-    rows = [{"indicator_id": i, "period_type": p, "period_end": e,
-             **window_coverage(delivered, titles, sources_of.get(i, []), p, pd.Timestamp(e).date().replace(day=1))}
-            for i, p, e in keys.itertuples(index=False)]
+    found_by: dict[tuple, dict[str, object]] = {}  # indicators with the same sources share a window's coverage
+    rows = []
+    for i, p, e in keys.itertuples(index=False):
+        sources = sources_of.get(i, [])
+        key = (tuple(sources), p, e)
+        if key not in found_by:
+            found_by[key] = window_coverage(delivered, titles, sources, p, pd.Timestamp(e).date().replace(day=1))
+        rows.append({"indicator_id": i, "period_type": p, "period_end": e, **found_by[key]})
     found = pd.DataFrame(rows, columns=["indicator_id", "period_type", "period_end", *VALUE_COVERAGE_TYPES])
     return out.merge(found, on=["indicator_id", "period_type", "period_end"], how="left", sort=False)
 

@@ -29,6 +29,7 @@ of every area come from one vectorised scipy call.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import cast
 
 import duckdb
@@ -44,6 +45,7 @@ from transforms.coverage import (
     population_is_synthetic,
 )
 from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
+from transforms.incremental import digest, engine_done, engine_refresh, forget_engine
 from transforms.judgement import VALUE_COLUMNS, VALUE_TYPES, status_for, statuses, within_range
 from transforms.survey_indicators import survey_indicator_rows
 from warehouse.schema import table_exists, write_table
@@ -398,18 +400,24 @@ def indicator_rows(definition: IndicatorDefinition, changes: dict[str, Recording
     })
 
 
+# Months before a window's end that its value and its comparison read: 12 + 12 (12m, fy, fytd windows).
+WINDOW_REACH_MONTHS = 24
+
+
 def load_inputs(con: duckdb.DuckDBPyConnection, measures: set[tuple[str, str]], districts: list[str] | None,
-                ward_areas: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                ward_areas: set[str], first_month: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The monthly measures the indicators use ((mart, measure) pairs) in these districts (None = all) and
-    wards, and the populations."""
+    wards (from first_month on, if given), and the populations."""
     monthly = con.execute("""
         select mart, measure, area_type, area_code, month, value
         from marts.monthly_measures
         where list_contains($measures, mart || '.' || measure)
           and ((area_type = 'district' and ($districts is null or list_contains($districts, area_code)))
                or (area_type = 'ward' and list_contains($wards, area_code)))
+          and ($first is null or month >= $first)
     """, {"measures": sorted(f"{mart}.{measure}" for mart, measure in measures),
-          "districts": None if districts is None else list(districts), "wards": sorted(ward_areas)}).df()
+          "districts": None if districts is None else list(districts), "wards": sorted(ward_areas),
+          "first": first_month}).df()
     monthly["month"] = pd.to_datetime(monthly["month"])
     populations = con.execute("select area_code, area_type, year, population, population_16_plus from marts.population_by_area_year").df()
     return monthly, populations
@@ -468,19 +476,47 @@ def _drafts(plans: dict[str, Plan]) -> pd.DataFrame:
         ["plan_year", "priority_id", "outcome_id", "indicator_id"])
 
 
-def write_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame) -> None:
-    """marts.indicator_values: the values, each row's draft mark, and its window's coverage (marts.source_coverage)."""
+def monthly_indicator_ids(indicators: dict[str, IndicatorDefinition]) -> list[str]:
+    """Indicators computed from monthly measures (the rest, survey shares, are recomputed whole every run)."""
+    return sorted(i for i, d in indicators.items() if d.numerator is not None)
+
+
+def write_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, keep_before: date | None = None) -> None:
+    """marts.indicator_values: the values, each row's draft mark, and its window's coverage (marts.source_coverage).
+
+    keep_before (incremental): rows of monthly indicators whose window ends before that month are kept from the
+    table as it is; `values` holds the rest. Every row's coverage is recomputed (a window's data status reads
+    each source's latest month)."""
     indicators, _, plans = project_definitions()
     frame = values.copy()
     for column in ("change_significant",):
         frame[column] = frame[column].astype("boolean")
     frame = frame.merge(_drafts(plans), how="left", on=["plan_year", "priority_id", "outcome_id", "indicator_id"], sort=False)
     frame["draft"] = frame["draft"].astype("boolean").fillna(False)
+    types = VALUE_TYPES | {"draft": "boolean"}
+    write_table(con, "indicator_values_new", frame, types, temporary=True)
+    kept = ""
+    if keep_before is not None and table_exists(con, "marts", "indicator_values"):
+        kept = (f"select {', '.join(types)} from marts.indicator_values "
+                "where period_end < $keep_before and list_contains($monthly, indicator_id) union all ")
+    params = {"keep_before": keep_before, "monthly": monthly_indicator_ids(indicators)} if kept else {}
+    con.execute(f"create or replace temp table indicator_values_all as {kept}select * from temp.indicator_values_new",
+                params)
+    keys = con.execute("select distinct indicator_id, period_type, period_end from temp.indicator_values_all").df()
     coverage = con.execute("select * from marts.source_coverage").df() if table_exists(con, "marts", "source_coverage") else None
     titles = {spec.name: spec.title for spec in catalogue()}
-    frame = attach_value_coverage(frame, coverage, {i: list(d.sources) for i, d in indicators.items()}, titles)
-    write_table(con, "marts.indicator_values", frame, VALUE_TYPES | {"draft": "boolean"} | VALUE_COVERAGE_TYPES,
-                order_by="plan_year, priority_id, outcome_id, indicator_id, area_type, area_code, period_type, period_end")
+    keys = attach_value_coverage(keys, coverage, {i: list(d.sources) for i, d in indicators.items()}, titles)
+    write_table(con, "indicator_value_coverage", keys,
+                {"indicator_id": "varchar", "period_type": "varchar", "period_end": "date"} | VALUE_COVERAGE_TYPES,
+                temporary=True)
+    con.execute("""create or replace table marts.indicator_values as
+                   select * from temp.indicator_values_all
+                   left join temp.indicator_value_coverage using (indicator_id, period_type, period_end)
+                   order by plan_year, priority_id, outcome_id, indicator_id, area_type, area_code, period_type, period_end""")
+    for table in ("indicator_values_new", "indicator_values_all", "indicator_value_coverage"):
+        con.execute(f"drop table temp.{table}")
+    if keep_before is None:  # a whole table written (run_engine records its state after this call)
+        forget_engine(con)
 
 
 def catalogue_frame(indicators: dict[str, IndicatorDefinition], plans: dict[str, Plan]) -> pd.DataFrame:
@@ -532,14 +568,21 @@ def wards_of(con: duckdb.DuckDBPyConnection, districts: list[str]) -> set[str]:
     return {row[0] for row in rows}
 
 
-def compute_values(con: duckdb.DuckDBPyConnection, districts: list[str] | None, ward_districts: list[str]) -> pd.DataFrame:
-    """indicator_values rows for these districts (None = every district with data) and the wards of ward_districts."""
+def compute_values(con: duckdb.DuckDBPyConnection, districts: list[str] | None, ward_districts: list[str],
+                   since: date | None = None) -> pd.DataFrame:
+    """indicator_values rows for these districts (None = every district with data) and the wards of ward_districts.
+
+    since (first day of a month): only the windows of monthly indicators ending in or after that month (read
+    from the measures of the WINDOW_REACH_MONTHS before it on); survey indicators are always computed whole."""
     indicators, changes, plans = project_definitions()
     wanted = {entry.id for plan in plans.values() for _, _, entry in plan.entries()}
     ward_areas = wards_of(con, ward_districts)
     used = measures_used([indicators[indicator_id] for indicator_id in wanted])
-    measures, populations = load_inputs(con, used, districts, ward_areas)
+    first = None if since is None else (pd.Timestamp(since) - pd.DateOffset(months=WINDOW_REACH_MONTHS)).date()
+    measures, populations = load_inputs(con, used, districts, ward_areas, first)
     base = compute_base_values(measures, populations, indicators, changes, wanted, set(ward_districts))
+    if since is not None and len(base):
+        base = base[pd.to_datetime(base["period_end"]) >= pd.Timestamp(since)].reset_index(drop=True)
     frames = [attach_plan(base, plans, ward_areas)] if not base.empty else []
     if table_exists(con, "marts", "survey_estimates"):
         survey_rows = survey_indicator_rows(con, plans, indicators)
@@ -552,13 +595,28 @@ def compute_values(con: duckdb.DuckDBPyConnection, districts: list[str] | None, 
     return pd.concat(frames, ignore_index=True)[VALUE_COLUMNS]
 
 
-def run_engine(con: duckdb.DuckDBPyConnection, area_code: str) -> dict[str, int]:
-    """Compute and write indicator_values (every district with data, wards of the CSP) and the catalogue."""
-    indicators, _, plans = project_definitions()
-    values = compute_values(con, None, [area_code])
-    write_values(con, values)
+def run_engine(con: duckdb.DuckDBPyConnection, area_code: str, full_refresh: bool = False) -> dict[str, object]:
+    """Compute and write indicator_values (every district with data, wards of the CSP) and the catalogue.
+
+    Incremental (transforms/incremental.py): only the windows ending in or after the first month the marts
+    builds since the last computation changed; every window after a full marts build, a change of the
+    definitions, or with full_refresh."""
+    indicators, changes, plans = project_definitions()
+    definitions = digest(indicators, changes, plans, area_code)
+    refresh, build_id = engine_refresh(con, definitions, full_refresh)
+    if refresh.mode == "full":
+        values = compute_values(con, None, [area_code])
+        write_values(con, values)
+    else:
+        # unchanged: no monthly window is recomputed (since = after every month); survey rows and coverage still are
+        since = refresh.since or date(2200, 1, 1)
+        values = compute_values(con, None, [area_code], since=since)
+        write_values(con, values, keep_before=since)
     write_catalogue(con, catalogue_frame(indicators, plans))
-    return {"indicator_values": len(values), "indicators": int(values["indicator_id"].nunique()) if len(values) else 0}
+    engine_done(con, definitions, build_id)
+    total, distinct = con.execute("select count(*), count(distinct indicator_id) from marts.indicator_values").fetchall()[0]
+    return {"indicator_values": int(total), "indicators": int(distinct), "recomputed": len(values),
+            "refresh": refresh.as_dict()}
 
 
 __all__ = ["MeasureGrid", "Window", "compute_values", "crosses", "indicator_rows", "measure_grid",

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import shutil
+import time
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -160,6 +163,15 @@ class Ingestor:
         self._sources_by_sha: dict[str, str | None] = {}
         self._scratch_con: duckdb.DuckDBPyConnection | None = None
         self.areas = AreaLookup()  # set by the caller once the ONS lookups are loaded (warehouse.area_lookup)
+        self.timings: dict[str, float] = defaultdict(float)  # seconds per part of the ingest (benchmarks report them)
+
+    @contextmanager
+    def timed(self, part: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[part] += time.perf_counter() - started
 
     def claim(self, spec: SourceSpec, file_name: str) -> str | None:
         """The period a file claims: --period when given, else what its name says (None: no claim)."""
@@ -232,13 +244,15 @@ class Ingestor:
                 yield verdict, parsed
 
         for path in paths:
-            sha = sha256_file(path)
+            with self.timed("sha256"):
+                sha = sha256_file(path)
             if sha in known:
                 verdict = Verdict(path=str(path), file_name=path.name, source=None, sha256=sha, size_bytes=path.stat().st_size)
                 verdict.source = self._sources_by_sha.get(sha)
                 yield verdict, None
                 continue
-            parsed = read_file(path, self.catalogue, source, csv_body=False)
+            with self.timed("read_headers"):
+                parsed = read_file(path, self.catalogue, source, csv_body=False)
             if parsed.source is not None and not parsed.issues:
                 for issue in (self._person_key_issue(parsed.source), self._period_claim_issue(parsed.source, path.name),
                               claimed_area_issue(parsed.source, path.name, self.areas, self.settings.area)):
@@ -323,24 +337,26 @@ class Ingestor:
                 columns = column_map(spec, list(headers))
                 select = ", ".join(columns[c.name] for c in spec.columns)
                 try:
-                    con.execute(f"insert into incoming select {select}, filename, row_number() over () from {CSV_SCAN_FILES}",
-                                [paths, csv_columns(list(headers))])
+                    with self.timed("scan_csv"):
+                        con.execute(f"insert into incoming select {select}, filename, row_number() over () from "
+                                    f"{CSV_SCAN_FILES}", [paths, csv_columns(list(headers))])
                 except duckdb.Error as error:
                     if len(batch) == 1:  # the file's own fault: refused; in a larger batch, find it file by file
                         con.rollback()
                         raise _Unreadable(0, error) from error
                     raise
-            stats = {name: (first, last, rows) for name, first, last, rows in con.execute(
-                "select filename, min(g), max(g), count(*) from incoming group by filename").fetchall()}
-            if any(last - first + 1 != rows for first, last, rows in stats.values()):
-                raise RuntimeError("a file's rows did not arrive in one ordered block; loading file by file")
-            con.execute("create or replace temp table incoming_files as select unnest(?::varchar[]) as filename, "
-                        "unnest(?::bigint[]) as file_id", [[str(p) for p, _, _ in batch], file_ids])
-            con.execute(f"insert into {spec.raw_table} ({names}, _file_id, _row_number, _loaded_at) "
-                        f"select {names}, file_id, (g - first_g + 2)::integer, ? from incoming "
-                        "join (select filename, min(g) as first_g from incoming group by filename) using (filename) "
-                        "join incoming_files using (filename)", [now])
-            con.execute("drop table incoming; drop table incoming_files")
+            with self.timed("insert_raw"):  # row numbers per file, one insert into raw
+                stats = {name: (first, last, rows) for name, first, last, rows in con.execute(
+                    "select filename, min(g), max(g), count(*) from incoming group by filename").fetchall()}
+                if any(last - first + 1 != rows for first, last, rows in stats.values()):
+                    raise RuntimeError("a file's rows did not arrive in one ordered block; loading file by file")
+                con.execute("create or replace temp table incoming_files as select unnest(?::varchar[]) as filename, "
+                            "unnest(?::bigint[]) as file_id", [[str(p) for p, _, _ in batch], file_ids])
+                con.execute(f"insert into {spec.raw_table} ({names}, _file_id, _row_number, _loaded_at) "
+                            f"select {names}, file_id, (g - first_g + 2)::integer, ? from incoming "
+                            "join (select filename, min(g) as first_g from incoming group by filename) using (filename) "
+                            "join incoming_files using (filename)", [now])
+                con.execute("drop table incoming; drop table incoming_files")
             rejects = rejects_by_file(con)
             verdicts: list[Verdict] = []
             for (path, sha, parsed) in batch:
@@ -352,7 +368,8 @@ class Ingestor:
                 verdict.rows = int(rows)
                 verdicts.append(verdict)
             checked = {fid: self.claim(spec, v.file_name) for fid, v in zip(file_ids, verdicts) if v.passed}
-            results = evaluate(con, spec.raw_table, spec, checked, today=self.today) if checked else {}
+            with self.timed("rules"):
+                results = evaluate(con, spec.raw_table, spec, checked, today=self.today) if checked else {}
             out = []
             refused = []
             passing = []
@@ -372,7 +389,8 @@ class Ingestor:
                     passing.append((file_id, verdict, result.scope, parsed))
                 out.append((verdict, parsed))
             if keep and passing:
-                superseded = self._record_loads(con, spec, [(f, v, scope) for f, v, scope, _ in passing], now)
+                with self.timed("audit"):
+                    superseded = self._record_loads(con, spec, [(f, v, scope) for f, v, scope, _ in passing], now)
                 for file_id, verdict, _, parsed in passing:
                     parsed.outcome = FileOutcome(verdict=verdict, status="loaded", file_id=file_id,
                                                  rows_loaded=verdict.rows, superseded=superseded[file_id])

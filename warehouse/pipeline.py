@@ -36,6 +36,7 @@ class PendingQuarantine:
 class IngestRun:
     report: IngestReport = field(default_factory=IngestReport)
     pending: list[PendingQuarantine] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per part of the ingest (Ingestor.timings)
 
     @property
     def failed_sources(self) -> list[str]:
@@ -68,6 +69,7 @@ def ingest_files(con: duckdb.DuckDBPyConnection, settings: Settings, files: list
         if batch:
             ingestor.areas = load_area_lookup(con)
             _ingest_batch(con, settings, ingestor, run, batch, source, known)
+    run.timings = dict(ingestor.timings)
     return run
 
 

@@ -109,16 +109,18 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool
         [schema, name, schema, name]).fetchall()[0][0])
 
 
-def write_table(con: duckdb.DuckDBPyConnection, table: str, frame, types: dict[str, str], order_by: str = "") -> None:
+def write_table(con: duckdb.DuckDBPyConnection, table: str, frame, types: dict[str, str], order_by: str = "",
+                temporary: bool = False) -> None:
     """create or replace `table` from a pandas frame, each column cast to its declared type (in that order).
 
-    The types are spelled out so that an empty frame still gives a well-typed table.
+    The types are spelled out so that an empty frame still gives a well-typed table. temporary: a temp table
+    (gone when the connection closes).
     """
     view = "frame_for_" + table.replace(".", "_")
     casts = ", ".join(f'"{name}"::{kind} as "{name}"' for name, kind in types.items())
     con.register(view, frame)
     try:
-        con.execute(f"create or replace table {table} as select {casts} from {view}"
+        con.execute(f"create or replace {'temp ' if temporary else ''}table {table} as select {casts} from {view}"
                     + (f" order by {order_by}" if order_by else ""))
     finally:
         con.unregister(view)

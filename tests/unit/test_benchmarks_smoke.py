@@ -62,4 +62,9 @@ def test_runner_smoke_writes_every_metric(tmp_path):
         assert isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value), name
         assert "target" in metric and "pass" in metric, name
     assert results["measurements"]["national"]["rows_loaded"] == results["sizes"]["national"]["rows"]
+    history = results["metrics"]["f_monthly_run_by_history"]
+    assert set(history["measured"]) == {"12", "36", "60"}
+    for months, refresh in history["refresh"].items():  # one new month onto its history: only that month recomputed
+        assert refresh["marts"]["mode"] == "incremental" and refresh["marts"]["since"] == "2025-12-01", months
+        assert refresh["engine"]["mode"] == "incremental" and refresh["engine"]["since"] == "2025-12-01", months
     assert results["table"]
