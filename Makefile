@@ -7,7 +7,20 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 
-.PHONY: venv demo test test-fast bench serve lint typecheck suites clean browser
+.PHONY: duckdb1-client venv demo test test-fast bench serve lint typecheck suites clean browser
+
+# An older DuckDB client in its own small venv: the tests open the published warehouse with it, as
+# analysts' DuckDB 1.x tools do (see warehouse/open_formats.py for the versions measured).
+DUCKDB1_VERSION := 1.1.3
+DUCKDB1_VENV := .venv-duckdb1
+DUCKDB1_STAMP := $(DUCKDB1_VENV)/.installed-$(DUCKDB1_VERSION)
+
+$(DUCKDB1_STAMP):
+	test -x $(DUCKDB1_VENV)/bin/python || $(PYTHON) -m venv $(DUCKDB1_VENV)
+	$(DUCKDB1_VENV)/bin/python -m pip install --quiet duckdb==$(DUCKDB1_VERSION)
+	touch $(DUCKDB1_STAMP)
+
+duckdb1-client: $(DUCKDB1_STAMP)
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +35,7 @@ demo: $(STAMP)
 	$(BIN)/csp demo
 
 # Lint, then type check, then the tests; any failure stops the run.
-test: lint
+test: lint $(DUCKDB1_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP)
@@ -46,7 +59,7 @@ suites: $(STAMP)
 	$(BIN)/python -m expectations.docs
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) $(DUCKDB1_VENV) data .pytest_cache
 
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^csp-indicators' > requirements.lock.new
