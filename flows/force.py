@@ -20,6 +20,7 @@ writer waits, visibly, for the whole run.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -68,7 +69,8 @@ def area_reports_flow(area_code: str, period: str, plan_year: str) -> dict:
                              run_id=str(flow_run.get_id() or uuid.uuid4()))
     get_run_logger().info("area %s: %d report files in %s", area_code, len(result["files"]), result["reports_dir"])
     return {"area": area_code, "reports_dir": result["reports_dir"], "files": len(result["files"]),
-            "flow_run_id": str(flow_run.get_id() or "")}
+            "flow_run_id": str(flow_run.get_id() or ""),
+            "seconds": round(float(result.get("timings", {}).get("total", 0.0)), 1)}
 
 
 @task(name="publish-area-reports", cache_policy=NO_CACHE)
@@ -91,7 +93,7 @@ def publish_area(area_code: str, period: str, plan_year: str, use_deployments: b
         raise RuntimeError(f"the reports run of {area_code} ({run.id}) completed but {folder} does not exist: "
                            "do all workers share this $CSP_DATA?")
     return {"area": area_code, "reports_dir": str(folder), "files": sum(1 for p in folder.rglob("*") if p.is_file()),
-            "flow_run_id": str(run.id)}
+            "flow_run_id": str(run.id), "seconds": None}
 
 
 def resolve_areas(con, areas: str | list[str]) -> list[str]:
@@ -148,8 +150,10 @@ def force_flow(areas: str | list[str] = "all-in-force", period: str | None = "la
     plan_year = plan_year or max(project_definitions()[2])
     files = discover_files([str(settings.inbox)])
     counts: dict[str, object] = {}
+    seconds: dict[str, float] = {}
     with writer_slot(logger) as slot:
         counts["writer_slot"] = slot
+        clock = time.perf_counter()
         with warehouse_for_writing(settings) as con:
             run = load_files(con, settings, files, None, run_id)
             counts["ingest"] = run.report.summary()
@@ -165,6 +169,7 @@ def force_flow(areas: str | list[str] = "all-in-force", period: str | None = "la
                        period=resolved, plan_year=plan_year, area_code=",".join(chosen), config=settings.describe(),
                        started_at=started, state="publishing_reports", failed_stages=[], stage_row_counts=counts,
                        prefect_server=configured_server())
+        seconds["ingest_compute_publish"] = round(time.perf_counter() - clock, 1)
         quarantine_refused(settings, run)
         results: list[dict] = []
         failed: list[str] = [f"ingest:{source}" for source in run.failed_sources]
@@ -172,12 +177,14 @@ def force_flow(areas: str | list[str] = "all-in-force", period: str | None = "la
             if not use_deployments:
                 logger.info("publishing the reports of %d areas here, one flow run each (use --use-deployments "
                             "to let the work pool's workers share them)", len(chosen))
+            clock = time.perf_counter()
             results, report_failures = fan_out(chosen, resolved, plan_year, use_deployments)
+            seconds["reports"] = round(time.perf_counter() - clock, 1)
             failed += report_failures
         with warehouse_for_writing(settings) as con:  # the run's record covers its reports
-            finish_run(con, run_id, failed, extra_counts={"reports": results})
+            finish_run(con, run_id, failed, extra_counts={"reports": results, "seconds": seconds})
     if failed:
         raise RuntimeError(f"stages failed: {', '.join(failed)} (warehouse published for period {resolved}; "
                            f"see audit.pipeline_runs and the Prefect UI)")
     return {"areas": chosen, "results": results, "peers": counts["peers"], "period": resolved,
-            "indicators": counts["indicators"]}
+            "indicators": counts["indicators"], "seconds": seconds}
