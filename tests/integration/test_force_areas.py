@@ -38,12 +38,12 @@ def independent_asb(month: str) -> Counter:
     return counts
 
 
-def build_inbox(data: Path) -> None:
-    """$CSP_DATA/inbox with the ONS reference files and the real Kent street crime of MONTHS."""
+def build_inbox(data: Path, months: list[str] = MONTHS) -> None:
+    """$CSP_DATA/inbox with the ONS reference files and the real Kent street crime of these months."""
     inbox = data / "inbox"
     generate_reference_inbox(inbox, REAL_DIR)
     (inbox / "police_street").mkdir(parents=True)
-    for month in MONTHS:
+    for month in months:
         shutil.copy(POLICE_DIR / f"{month}-kent-street.csv", inbox / "police_street")
 
 
