@@ -5,9 +5,9 @@ takes the single slot of the global concurrency limit `csp-warehouse-writer` bef
 copy, and holds it until its run is recorded. A second writer waits for the slot: its flow run shows
 the state name "Waiting for the warehouse" (type Running) in the Prefect UI, its log says which run
 holds the slot, and the limit's page under *Concurrency* shows one active slot. The file lock on
-`$CSP_DATA/.csp.lock` (warehouse.publish.writer_lock) stays as the last line of defence, for writers
-that have no common Prefect server (e.g. two `csp run` with no PREFECT_API_URL, each on its own
-temporary server, where the limit only covers that process).
+`$CSP_DATA/.csp.lock` (warehouse.publish.writer_lock) stays as the last line of defence, and is the
+only one for writers that have no Prefect server (`csp run` with no PREFECT_API_URL: a temporary
+server per process, where the limit would coordinate nothing).
 """
 
 from __future__ import annotations
@@ -92,9 +92,11 @@ def _set_state_name(client: Any, flow_run_id: UUID | None, name: str) -> None:
 def writer_slot(logger: Any = None, timeout_seconds: float | None = None) -> Iterator[dict]:
     """Hold the single warehouse-writer slot of the Prefect server this run reports to.
 
-    Yields what happened: {"limit", "server", "waited": bool}. With no configured server the slot is
-    taken on this process's temporary server (it coordinates nothing across processes; the file lock
-    does). timeout_seconds: give up waiting (TimeoutError), for tests; None waits as long as it takes.
+    Yields what happened: {"limit", "server", "waited": bool}. With no configured server (no
+    PREFECT_API_URL: a temporary server) no slot is taken ("limit": None) and the file lock alone orders
+    the writers. On a real server, the slot of a run killed outright is taken back by the server's
+    repossessor service once its lease lapses (LEASE_SECONDS). timeout_seconds: give up waiting
+    (TimeoutError), for tests; None waits as long as it takes.
     """
     from prefect import get_client
     from prefect.client.schemas.objects import ConcurrencyLeaseHolder
@@ -105,6 +107,13 @@ def writer_slot(logger: Any = None, timeout_seconds: float | None = None) -> Ite
     run_id = flow_run.get_id()
     flow_run_id = UUID(str(run_id)) if run_id else None
     info: dict[str, Any] = {"limit": WRITER_LIMIT, "server": configured_server(), "waited": False}
+    if info["server"] is None:
+        # A temporary server coordinates nothing across processes, and it keeps the limit in the SQLite
+        # database of PREFECT_HOME with no service to take back the slot of a killed run: the next run
+        # would wait for ever. The file lock alone orders these writers.
+        info["limit"] = None
+        yield info
+        return
     with get_client(sync_client=True) as client:
         ensure_writer_limit(client)
         limit = client.read_global_concurrency_limit_by_name(WRITER_LIMIT)
