@@ -133,12 +133,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         settings = load_settings()
         result = force_flow(areas=args.area, period=args.period or "latest", plan_year=args.plan_year,
-                            use_deployments=args.use_deployments)
+                            use_deployments=args.use_deployments, full_refresh=args.full_refresh)
         for item in result["results"]:
-            rows = item["rows"] if item["rows"] is not None else "(run by a worker)"
-            print(f"  area {item['area']}: {rows} indicator rows")
-        print(f"\n{len(result['areas'])} areas; peer rows: {result['peers'].get('indicator_peers', 0):,}; "
-              f"period {result['period']}; warehouse {settings.warehouse_path}")
+            where = "a worker's flow run" if args.use_deployments else "a flow run here"
+            print(f"  area {item['area']}: {item['files']} report files in {item['reports_dir']} ({where} "
+                  f"{item['flow_run_id']})")
+        print(f"\n{len(result['areas'])} areas; indicator rows: {result['indicators']['indicator_values']:,}; "
+              f"peer rows: {result['peers'].get('indicator_peers', 0):,}; period {result['period']}; "
+              f"warehouse {settings.warehouse_path}")
         return 0
     settings = load_settings(area=args.area)
     result = monthly_flow(period=args.period or "latest", plan_year=args.plan_year, area=settings.area,
@@ -268,9 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--period", help="YYYY-MM to report (default: the latest month every required source covers)")
     run.add_argument("--plan-year", help="plan year, e.g. 2018-19 (default: the latest plan)")
     run.add_argument("--area", help="district code (default $CSP_AREA or E07000110); 'all-in-force' or a comma list "
-                                    "runs one flow run per area concurrently, then peer comparison")
+                                    "computes every area's indicators in one step, then one reports flow run per "
+                                    "area into reports/<area_code>/<period>/")
     run.add_argument("--use-deployments", action="store_true",
-                     help="with several areas: start each area through the csp-area deployment (workers pick them up)")
+                     help="with several areas: start each area's reports through the csp-area-reports deployment "
+                          "(the work pool's workers share them; needs PREFECT_API_URL)")
     run.add_argument("--full-refresh", action="store_true",
                      help="rebuild every mart and indicator window from all months (default: only what the new, "
                           "revised or late files change)")

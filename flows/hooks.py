@@ -60,6 +60,9 @@ def _recorded_period(flow_run_id: Any) -> str | None:
         try:
             row = con.execute("select period from audit.pipeline_runs where flow_run_id = ? limit 1",
                               [str(flow_run_id)]).fetchone()
+            if row is None:  # a run with no Prefect server keeps its id in run_id only (warehouse.runs)
+                row = con.execute("select period from audit.pipeline_runs where run_id = ? limit 1",
+                                  [str(flow_run_id)]).fetchone()
         finally:
             con.close()
         return row[0] if row and isinstance(row[0], str) else None

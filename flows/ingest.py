@@ -9,6 +9,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from flows.coordination import writer_slot
 from transforms.build import build_models
 from warehouse.config import Settings, load_settings
 from warehouse.ingest import IngestReport, discover
@@ -61,7 +62,7 @@ def ingest_flow(paths: list[str] | None = None, source: str | None = None, area:
     files = discover_files(paths or [str(settings.inbox)])
     logger.info("%d files to check", len(files))
     run_id = str(flow_run.get_id() or "local")
-    with warehouse_for_writing(settings) as con:
+    with writer_slot(logger), warehouse_for_writing(settings) as con:
         run = load_files(con, settings, files, source, run_id, period)
         build_sql_models(con, settings.area)
     quarantine_refused(settings, run)

@@ -21,6 +21,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from flows.coordination import configured_server, writer_slot
 from flows.hooks import on_failure_report, write_killed_run_report
 from flows.ingest import build_sql_models, discover_files, load_files, quarantine_refused
 from reporting.artifacts import publish_artifacts
@@ -139,7 +140,7 @@ def monthly_flow(period: str | None = "latest", plan_year: str | None = None, ar
     files = discover_files(paths or [str(settings.inbox)])
     counts: dict[str, object] = {}
     failed: list[str] = []
-    with warehouse_for_writing(settings) as con:
+    with writer_slot(logger), warehouse_for_writing(settings) as con:
         killed = clean_stale_builds(con, settings.reports, settings.area, found_by=run_id)  # under the writer's lock
         for build in killed:
             logger.warning("run %s was killed while writing the reports of %s; recorded as failed", build.run_id, build.period)
@@ -157,7 +158,7 @@ def monthly_flow(period: str | None = "latest", plan_year: str | None = None, ar
         record_run(con, run_id=run_id, flow_run_id=str(flow_run.get_id() or ""), flow_name="csp-monthly", period=resolved,
                    plan_year=plan_year, area_code=settings.area, config=settings.describe(), started_at=started,
                    state="completed_with_failures" if failed else "completed", failed_stages=failed,
-                   stage_row_counts=counts)
+                   stage_row_counts=counts, prefect_server=configured_server())
         summary = {"period": resolved, "plan_year": plan_year, "counts": counts, "failed_stages": failed,
                    "outcomes": [o.line() for o in run.report.outcomes], "warehouse": str(settings.warehouse_path)}
         if reports and resolved:

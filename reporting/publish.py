@@ -33,6 +33,7 @@ from typing import Any
 import duckdb
 
 from reporting import workbooks
+from reporting.area_plan import for_area
 from reporting.builder import CardBuilder
 from reporting.cards import STATUS, TAGS, WARD_TOP_N, IndicatorCard, PriorityCard
 from reporting.data_quality import data_quality_summary
@@ -114,7 +115,7 @@ def publish_reports(warehouse_path: Path, reports_dir: Path, period: str, plan_y
     try:
         snap = read_snapshot(con, plan_year, area_code, month_end)
         warnings += snap.notes
-        info = plan_info(plan_year, snap.catalogue)
+        info = for_area(plan_info(plan_year, snap.catalogue), area_code, snap.area_name)
         dq = data_quality_summary(snap, info, period, month_start, rules)
         actions = read_plan_actions(con, plan_year, area_code)
         timings["read"] = time.perf_counter() - started

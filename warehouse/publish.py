@@ -9,13 +9,16 @@ killed run leaves the published file untouched and its side file is discarded by
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+
+from warehouse.open_formats import create_side_file, export_marts_parquet
+from warehouse.open_formats import discard as discard_parquet
+from warehouse.open_formats import swap_in as swap_parquet_in
 
 
 class PublicationError(RuntimeError):
@@ -59,18 +62,26 @@ def discard_side_files(building: Path) -> None:
 
 
 @contextmanager
-def building_warehouse(published: Path, building: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield a read-write connection to a side copy; publish it atomically if the block succeeds."""
+def building_warehouse(published: Path, building: Path,
+                       parquet_dir: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a read-write connection to a side copy; publish it atomically if the block succeeds.
+
+    The side copy is in storage version PUBLISHED_STORAGE_VERSION (DuckDB 1.1+ clients open it). The
+    marts are exported as Parquet to parquet_dir (default: `parquet/` beside the warehouse) from the
+    same snapshot, and put in place right after the warehouse.
+    """
+    parquet_dir = parquet_dir or published.parent / "parquet"
     discard_side_files(building)
-    if published.exists():
-        shutil.copyfile(published, building)
+    create_side_file(published, building)
     con = duckdb.connect(str(building))
     try:
         yield con
         con.execute("checkpoint")
+        export_marts_parquet(con, parquet_dir)
     except BaseException:
         con.close()
         discard_side_files(building)
+        discard_parquet(parquet_dir)
         raise
     con.close()
     wal = Path(str(building) + ".wal")
@@ -85,6 +96,7 @@ def building_warehouse(published: Path, building: Path) -> Iterator[duckdb.DuckD
         os.fsync(directory)
     finally:
         os.close(directory)
+    swap_parquet_in(parquet_dir)
 
 
 def connect_read_only(published: Path) -> duckdb.DuckDBPyConnection:

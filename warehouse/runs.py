@@ -37,15 +37,23 @@ def input_files(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [{"file_id": r[0], "source": r[1], "file": r[2], "sha256": r[3]} for r in rows]
 
 
+NO_SERVER = "none"
+RUN_COLUMNS = ("run_id, flow_run_id, flow_name, period, plan_year, area_code, git_commit, config, started_at, "
+               "ended_at, state, failed_stages, stage_row_counts, input_files, prefect_server")
+
+
 def record_run(con: duckdb.DuckDBPyConnection, *, run_id: str, flow_run_id: str | None, flow_name: str, period: str | None,
                plan_year: str | None, area_code: str, config: dict, started_at: datetime, state: str,
-               failed_stages: list[str], stage_row_counts: dict) -> None:
+               failed_stages: list[str], stage_row_counts: dict, prefect_server: str | None = None) -> None:
+    """One row per run. prefect_server: the API URL of the Prefect server that ran it, or None when the run
+    had none (PREFECT_API_URL unset): then the row says 'none' and keeps no flow_run_id, whose temporary
+    server ended with the process."""
     con.execute("delete from audit.pipeline_runs where run_id = ?", [run_id])
     con.execute(
-        "insert into audit.pipeline_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, flow_run_id, flow_name, period, plan_year, area_code, git_commit(), json.dumps(config, default=str),
-         started_at, datetime.now(), state, failed_stages, json.dumps(stage_row_counts, default=str),
-         json.dumps(input_files(con))],
+        f"insert into audit.pipeline_runs ({RUN_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, (flow_run_id or None) if prefect_server else None, flow_name, period, plan_year, area_code,
+         git_commit(), json.dumps(config, default=str), started_at, datetime.now(), state, failed_stages,
+         json.dumps(stage_row_counts, default=str), json.dumps(input_files(con)), prefect_server or NO_SERVER],
     )
 
 
@@ -65,10 +73,14 @@ def latest_common_period(con: duckdb.DuckDBPyConnection, sources: list[str]) -> 
 
 
 
-def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, failed_stages: list[str]) -> None:
-    """The run's final state, once its reports and artifacts are published (or failed): in the same side copy."""
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, failed_stages: list[str],
+               extra_counts: dict | None = None) -> None:
+    """The run's final state and ended_at, once its reports and artifacts are published (or failed)."""
     con.execute("update audit.pipeline_runs set state = ?, failed_stages = ?, ended_at = ? where run_id = ?",
                 ["completed_with_failures" if failed_stages else "completed", failed_stages, datetime.now(), run_id])
+    if extra_counts:
+        con.execute("""update audit.pipeline_runs set stage_row_counts = json_merge_patch(stage_row_counts, ?::json)
+                       where run_id = ?""", [json.dumps(extra_counts, default=str), run_id])
 
 
 def record_killed_run(con: duckdb.DuckDBPyConnection, *, run_id: str, period: str, area_code: str, found_by: str,
@@ -82,7 +94,7 @@ def record_killed_run(con: duckdb.DuckDBPyConnection, *, run_id: str, period: st
         return False
     note = {"note": f"stopped while writing the reports of {period} (the process was killed); "
                     f"found and recorded by run {found_by}; its warehouse was never published"}
-    con.execute("insert into audit.pipeline_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute(f"insert into audit.pipeline_runs ({RUN_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [run_id, run_id, "csp-monthly", period, None, area_code, None, None, started_at, None, "failed",
-                 ["reports"], json.dumps(note), None])
+                 ["reports"], json.dumps(note), None, None])
     return True

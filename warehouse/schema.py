@@ -64,8 +64,11 @@ AUDIT_DDL = [
         state varchar,
         failed_stages varchar[],
         stage_row_counts json,
-        input_files json
+        input_files json,
+        prefect_server varchar
     )""",
+    # Warehouses built before runs recorded their Prefect server.
+    "alter table audit.pipeline_runs add column if not exists prefect_server varchar",
 ]
 
 COMMENTS = {

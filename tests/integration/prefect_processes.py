@@ -176,14 +176,15 @@ def deploy_all(env: dict[str, str], timings: dict[str, float], pool: str = POOL)
 
 
 @contextmanager
-def running_server(directory: Path, timings: dict[str, float]) -> Iterator[dict]:
-    """`prefect server start` on a free loopback port with a fresh PREFECT_HOME under `directory`."""
+def running_server(directory: Path, timings: dict[str, float], extra_env: dict[str, str] | None = None) -> Iterator[dict]:
+    """`prefect server start` on a free loopback port with a fresh PREFECT_HOME under `directory`
+    (extra_env: e.g. PREFECT_API_DATABASE_CONNECTION_URL for a PostgreSQL database)."""
     home = directory / "prefect-home"
     home.mkdir()
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     server = Process("server", [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                     base_env(home), directory, directory)
+                     {**base_env(home), **(extra_env or {})}, directory, directory)
     try:
         timings["server_healthy_s"] = wait_healthy(api_url, server, SERVER_START_TIMEOUT)
         yield {"api_url": api_url, "home": home, "server": server, "timings": timings, "tmp": directory}

@@ -122,3 +122,17 @@ def test_latest_goes_to_the_month_the_run_published(data_dir):
     on_failure_report(SimpleNamespace(name="csp-monthly"), _flow_run("latest"), _failed_state())
     assert list((data_dir / "reports" / "2018-02").glob("failure_*.md"))
     assert not (data_dir / "reports" / "unknown").exists()
+
+
+def test_latest_finds_the_month_of_a_run_recorded_without_a_server(data_dir):
+    """With no Prefect server a run keeps no flow_run_id (warehouse.runs): its id is in run_id."""
+    import duckdb
+
+    data_dir.mkdir(parents=True)
+    con = duckdb.connect(str(data_dir / "csp.duckdb"))
+    con.execute("create schema audit")
+    con.execute("create table audit.pipeline_runs (run_id varchar, flow_run_id varchar, period varchar)")
+    con.execute("insert into audit.pipeline_runs values ('12345678-1234-5678-1234-567812345678', null, '2018-03')")
+    con.close()
+    on_failure_report(SimpleNamespace(name="csp-monthly"), _flow_run("latest"), _failed_state())
+    assert list((data_dir / "reports" / "2018-03").glob("failure_*.md"))
