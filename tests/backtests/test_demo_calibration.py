@@ -23,8 +23,10 @@ from demo.generator import generate_demo_inbox
 ROOT = Path(__file__).resolve().parents[2]
 REAL_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo_calibration")]
-# The demo (Maidstone 2013-2018) keeps the 2019 wards, so it ships no 2021 LSOA -> 2022 ward lookup.
-NOT_IN_DEMO = {"reference_lsoa21_ward_lad"}
+# Sources the demo deliberately ships no file for: the 2022 ward lookup (the demo keeps 2019 wards) and the
+# stakeholders' priority scores (filled in by the partnership for the annual assessment; csp assess writes the
+# blank template, and the pack says the capacity and vulnerability criteria were not scored).
+NOT_IN_DEMO = {"reference_lsoa21_ward_lad", "partnership_priority_scores"}
 SOURCES = {name: spec for name, spec in yaml.safe_load(
     (ROOT / "expectations" / "sources.yml").read_text(encoding="utf-8"))["sources"].items()
     if name not in NOT_IN_DEMO}
