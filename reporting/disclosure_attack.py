@@ -270,10 +270,13 @@ def _read_xlsx(ev: _Evidence, pub: str, path: Path, label: str, header_row: int)
                     continue
                 prev = _shift(*window, -12)
                 area = "district"
-                if name == "Wards":
+                if name in ("Wards", "Ward maps"):  # "Ward maps": the ward maps' text tables (workbook_extras)
                     area = str(cell("Ward code") or "") or ev.names[(pub, iid)].get(str(cell("Ward") or ""), "")
                     area = area or "not_placed"
                     where = f"{label} [{name}] row {r} ({iid}, {cell('Ward') or ''})"
+                elif name == "Peers":  # one row per peer area; this CSP's row is the district
+                    area = "district" if cell("This CSP") == "Yes" else f"peer:{cell('Area') or ''}"
+                    where = f"{label} [{name}] row {r} ({iid}, {cell('Area') or ''})"
                 for h, meas, (s, e) in (("Count", "num", window), ("Base", "den", window),
                                         ("Previous count", "num", prev), ("Previous base", "den", prev)):
                     fig = ev.add((pub, (meas, iid, area, s, e)), cell(h), f"{where}, column {h}")

@@ -7,10 +7,11 @@ its marker text (``<5``, ``[c]``, ``*``) on a grey fill with a comment saying wh
 built (and disclosure-controlled) by :mod:`reporting.builder`; this module only lays them out.
 
 Priority workbook sheets: one per outcome ("Outcome 1", ... : one row per indicator, then its SPC
-chart), "Wards" (every ward and the not-placed remainder), "Data" (the monthly series), "Forecast"
-(the 12-month "if we stay on our current course" baseline) and "Notes" (definitions, sources,
-caveats, the story behind the curve, the disclosure rule). Committee workbook: "Summary",
-"Priorities", "Data quality", "Notes".
+chart), "Wards" (every ward and the not-placed remainder), "Data" (the monthly series), "Chart data"
+(every SPC chart point), "Ward maps" and "Peers" (the ward maps' and peer charts' text tables, written
+by :mod:`reporting.workbook_extras`), "Forecast" (the 12-month "if we stay on our current course"
+baseline) and "Notes" (definitions, sources, caveats, the story behind the curve, the disclosure
+rule). Committee workbook: "Summary", "Priorities", "Data quality", "Notes".
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ import xlsxwriter
 from reporting.cards import IndicatorCard, PriorityCard
 from reporting.chart_text import CHART_DATA_SHEET
 from reporting.figures import Shown
+from reporting.workbook_extras import (
+    MAP_COUNT_COLUMNS,
+    MAP_SHEET,
+    PEER_COUNT_COLUMNS,
+    PEER_SHEET,
+    write_map_sheet,
+    write_peer_sheet,
+)
 
 __all__ = ["HEADER_ROW", "print_setup", "priority_sheet_names", "write_committee_workbook", "write_priority_workbook"]
 
@@ -73,7 +82,8 @@ DQ_COLUMNS = ["Source", "Title", "State", "Latest month loaded", "Files received
 
 def priority_sheet_names(card: PriorityCard) -> list[str]:
     """Sheet names of a priority workbook, in order."""
-    return [o.sheet_name for o in card.outcomes] + ["Wards", "Data", CHART_DATA_SHEET, "Forecast", "Notes"]
+    return [o.sheet_name for o in card.outcomes] + ["Wards", "Data", CHART_DATA_SHEET, MAP_SHEET, PEER_SHEET,
+                                                    "Forecast", "Notes"]
 
 
 class _Book:
@@ -244,6 +254,8 @@ def write_priority_workbook(path: Path, card: PriorityCard, ctx: dict[str, Any])
     ws.autofilter(_FIRST - 1, 0, max(r - 1, _FIRST), len(DATA_COLUMNS) - 1)
 
     _chart_data_sheet(book, card, legend)
+    write_map_sheet(book, card, legend)
+    write_peer_sheet(book, card, legend)
 
     ws = book.sheet("Forecast", f"{card.title}: baseline forecast",
                     "If we stay on our current course: 12 months ahead, with the 95% prediction interval as the "
@@ -264,7 +276,8 @@ def write_priority_workbook(path: Path, card: PriorityCard, ctx: dict[str, Any])
     book.close(ctx)
     count_columns = {o.sheet_name: OUTCOME_COUNT_COLUMNS for o in card.outcomes}
     count_columns.update({"Wards": WARD_COUNT_COLUMNS, "Data": DATA_COUNT_COLUMNS,
-                          CHART_DATA_SHEET: CHART_COUNT_COLUMNS})
+                          CHART_DATA_SHEET: CHART_COUNT_COLUMNS, MAP_SHEET: MAP_COUNT_COLUMNS,
+                          PEER_SHEET: PEER_COUNT_COLUMNS})
     return {"path": path.name, "count_columns": count_columns, "header_row": HEADER_ROW}
 
 

@@ -3,6 +3,7 @@ and a ward map with hotspots whose text table gives every one of Maidstone's 26 
 
 from __future__ import annotations
 
+import json
 import re
 
 import duckdb
@@ -81,3 +82,40 @@ def test_the_da_card_has_a_ward_map_of_all_26_wards_with_a_value_where_data_exis
 def test_the_asb_card_has_a_ward_map_too(reports):
     html = (reports["dir"] / "asb_reoffending" / "report_card.html").read_text(encoding="utf-8")
     assert len(_map_rows(html, "asb_incidents")) == 26
+
+
+def test_the_ward_maps_sheet_holds_the_map_table_as_shown(reports, da_card):
+    from html import unescape
+
+    from openpyxl import load_workbook
+
+    from reporting.disclosure import MANIFEST_NAME, scan_manifest
+
+    wb = load_workbook(reports["dir"] / "domestic_abuse" / "indicators.xlsx")
+    ws = wb["Ward maps"]
+    header = [c.value for c in ws[3]]
+    withheld = 0
+    for indicator in ("da_incidents", "da_ae_attendances"):  # the second has withheld wards in the demo
+        html_rows = [[unescape(cell) for cell in row] for row in _map_rows(da_card, indicator)]
+        sheet = [(dict(zip(header, r, strict=True)), i) for i, r in
+                 enumerate(ws.iter_rows(min_row=4, values_only=True), start=4) if r[0] == indicator]
+        assert len(sheet) == len(html_rows) == 26  # Maidstone's 26 wards, in the table's ward-name order
+        for (row, excel_row), (name, count, rate, ci, hotspot) in zip(sheet, html_rows, strict=True):
+            assert row["Ward"] == name.split(" (")[0] and row["Hotspot (Gi*, FDR-corrected)"] == hotspot
+            assert "synthetic" in row["Ward population used"]
+            assert "ONS 2022 ward polygons" in row["Boundaries and ward vintage"]
+            if hotspot == "Fewer than 5: withheld":
+                withheld += 1
+                assert row["Count"] == count and not isinstance(row["Count"], (int, float))  # the marker, no number
+                assert (row["Rate per 1,000"], row["95% CI"]) == (None, None) and (rate, ci) == ("–", "–")
+                assert ws.cell(excel_row, header.index("Count") + 1).comment is not None
+                continue
+            assert row["Count"] == int(count.replace(",", ""))
+            decimals = len(rate.split(".")[1]) if "." in rate else 0  # as many decimals as the HTML shows
+            assert f"{row['Rate per 1,000']:,.{decimals}f}" == rate and row["95% CI"] == ci
+    assert withheld >= 1, "the demo's A&E attendances map has withheld wards"
+    wb.close()
+    manifest = reports["dir"] / "domestic_abuse" / MANIFEST_NAME
+    entry = next(e for e in json.loads(manifest.read_text(encoding="utf-8"))["files"] if e["path"] == "indicators.xlsx")
+    assert entry["count_columns"]["Ward maps"] == ["Count"] and entry["count_columns"]["Peers"] == ["Count"]
+    assert scan_manifest(manifest) == []

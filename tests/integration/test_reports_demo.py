@@ -151,8 +151,8 @@ def test_workbooks_open_with_the_expected_sheets(reports):
     plan = project_definitions()[2][PLAN_YEAR]
     for p in plan.priorities:
         wb = load_workbook(reports["dir"] / p.id / "indicators.xlsx")
-        expected = [f"Outcome {n}" for n in range(1, len(p.outcomes) + 1)] + ["Wards", "Data", "Chart data", "Forecast",
-                                                                              "Notes"]
+        expected = [f"Outcome {n}" for n in range(1, len(p.outcomes) + 1)] + ["Wards", "Data", "Chart data", "Ward maps",
+                                                                              "Peers", "Forecast", "Notes"]
         assert wb.sheetnames == expected, p.id
         assert wb["Outcome 1"].freeze_panes == "B4"
         wb.close()

@@ -417,7 +417,7 @@ def test_every_manifest_scans_clean(published):
 
 def test_workbook_sheets_freeze_and_formats(published):
     wb = load_workbook(published["dir"] / "domestic_abuse" / "indicators.xlsx")
-    assert wb.sheetnames == ["Outcome 1", "Wards", "Data", "Chart data", "Forecast", "Notes"]
+    assert wb.sheetnames == ["Outcome 1", "Wards", "Data", "Chart data", "Ward maps", "Peers", "Forecast", "Notes"]
     for sheet in wb.worksheets:  # print-ready: A4, one page wide, the used range, header row on every page
         assert int(sheet.page_setup.paperSize) == 9, sheet.title  # ECMA-376 paper size 9: A4
         assert sheet.page_setup.orientation == "landscape"
