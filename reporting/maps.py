@@ -41,7 +41,9 @@ from matplotlib.patches import Patch
 
 MAP_METHODS = frozenset({"count", "rate"})
 SHADES = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]  # sequential blues, light to dark
-WITHHELD_CLASS = "Fewer than 5: withheld"
+# One class for both kinds of withheld ward: a count under 5 ("<5") and a count hidden so that a small one
+# cannot be worked out from the total ("[c]", which may itself be 5 or more).
+WITHHELD_CLASS = "Withheld: fewer than 5, or hidden to protect a small count"
 NO_DATA_CLASS = "No data"
 HOT_EDGE, COLD_EDGE = "#d5281b", "#212b32"
 

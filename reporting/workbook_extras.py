@@ -1,7 +1,7 @@
 """The data behind the ward maps and the peer charts, as sheets of a priority's indicators.xlsx.
 
 Both sheets hold the figures exactly as the card's HTML text tables show them: the ward map's table
-(ward-name order, never ranked; a withheld ward is its marker and the class "Fewer than 5: withheld",
+(ward-name order, never ranked; a withheld ward is its marker and the class maps.WITHHELD_CLASS,
 never a value, an interval or a hotspot label) and the peer table under each peer chart (withheld
 areas unranked, after the shown ones, judged "Withheld"). They reuse the card's disclosure-controlled
 :class:`reporting.figures.Shown` cells, so nothing here can show more than the card does.

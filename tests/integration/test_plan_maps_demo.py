@@ -9,6 +9,7 @@ import re
 import duckdb
 import pytest
 
+from reporting.maps import WITHHELD_CLASS
 from tests.integration.test_reports_demo import AREA, publish_demo_reports
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("demo")]
@@ -69,7 +70,7 @@ def test_the_da_card_has_a_ward_map_of_all_26_wards_with_a_value_where_data_exis
     for name, count, rate, ci, hotspot in rows:
         assert name.split(" (")[0] in pops
         if count == "<5" or count.startswith("["):
-            assert (rate, ci, hotspot) == ("–", "–", "Fewer than 5: withheld") or rate.startswith(("*", "<", "["))
+            assert (rate, ci, hotspot) == ("–", "–", WITHHELD_CLASS) or rate.startswith(("*", "<", "["))
             continue
         n = int(count.replace(",", ""))
         assert float(rate.replace(",", "")) == pytest.approx(n / pops[name.split(" (")[0]] * 1000, abs=0.051)
@@ -104,7 +105,7 @@ def test_the_ward_maps_sheet_holds_the_map_table_as_shown(reports, da_card):
             assert row["Ward"] == name.split(" (")[0] and row["Hotspot (Gi*, FDR-corrected)"] == hotspot
             assert "synthetic" in row["Ward population used"]
             assert "ONS 2022 ward polygons" in row["Boundaries and ward vintage"]
-            if hotspot == "Fewer than 5: withheld":
+            if hotspot == WITHHELD_CLASS:
                 withheld += 1
                 assert row["Count"] == count and not isinstance(row["Count"], (int, float))  # the marker, no number
                 assert (row["Rate per 1,000"], row["95% CI"]) == (None, None) and (rate, ci) == ("–", "–")

@@ -53,7 +53,7 @@ def test_withheld_ward_and_peer_show_their_class_never_a_value(tmp_path):
     shown, withheld = rows
     assert (shown["Count"], shown["Rate per 1,000"], shown["95% CI"]) == (12, 3.0, "1.5 to 5.2")
     assert (withheld["Count"], withheld["Rate per 1,000"], withheld["95% CI"]) == ("<5", None, None)
-    assert withheld["Hotspot (Gi*, FDR-corrected)"] == "Fewer than 5: withheld"
+    assert withheld["Hotspot (Gi*, FDR-corrected)"] == WITHHELD_CLASS
     assert ws["H5"].comment is not None  # the withheld count says why
     assert {r["Ward population used"] for r in rows} == {SYNTHETIC}
     assert all("ONS 2022 ward polygons" in r["Boundaries and ward vintage"] for r in rows)
