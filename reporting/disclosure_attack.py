@@ -554,19 +554,10 @@ def attack_publication(folder: Path, period: str, others: Mapping[str, Path] | N
     # Substitute known values; a relation among known values that fails is not a relation.
     reduced: list[tuple[dict[Node, float], float, str, bool]] = []
     for coefs, rhs, fam, is_eq in constraints:
-        row: dict[Node, float] = defaultdict(float)
-        r = rhs
-        for n, v in coefs.items():
-            c = classes.find(n)
-            if c in known:
-                r -= v * known[c]
-            elif c in members:
-                row[c] += v
-            else:
-                r = math.nan  # a relation through a figure nobody published: no use to a reader
-        row = {c: v for c, v in row.items() if abs(v) > 1e-12}
+        row, r = _substitute(coefs, rhs, classes, known, members)
         if math.isnan(r):
-            continue
+            continue  # a relation through a figure nobody published: no use to a reader
+        row = {c: v for c, v in row.items() if abs(v) > 1e-12}
         if not row:
             if (abs(r) > 1e-6 if is_eq else r < -1e-6) and not fam.startswith(ORDER):
                 notes.append(f"published figures do not satisfy '{fam}' (residual {r:g}); not used")
@@ -577,20 +568,27 @@ def attack_publication(folder: Path, period: str, others: Mapping[str, Path] | N
     return AttackResult(findings, ev.files, len(small), notes, time.perf_counter() - started)
 
 
+def _substitute(coefs: dict[Node, float], rhs: float, classes: _Classes, known: dict[Node, int],
+                members: dict[Node, list[_Figure]] | None = None) -> tuple[dict[Node, float], float]:
+    """A relation with every known figure moved to the right-hand side. With ``members``, a figure that is
+    neither known nor a published marker makes the right-hand side NaN (the relation is of no use)."""
+    row: dict[Node, float] = defaultdict(float)
+    r = rhs
+    for n, v in coefs.items():
+        c = classes.find(n)
+        if c in known:
+            r -= v * known[c]
+        elif members is None or c in members:
+            row[c] += v
+        else:
+            r = math.nan
+    return dict(row), r
+
+
 def _consistent(table: list[tuple[dict[Node, float], float]], classes: _Classes, known: dict[Node, int],
                 members: dict[Node, list[_Figure]], rules: DisclosureRules) -> bool:
     """Whether an order hypothesis fits the markers' bounds (else the table is not ranked by value)."""
-    rows = []
-    for coefs, rhs in table:
-        row: dict[Node, float] = defaultdict(float)
-        r = rhs
-        for n, v in coefs.items():
-            c = classes.find(n)
-            if c in known:
-                r -= v * known[c]
-            else:
-                row[c] += v
-        rows.append((dict(row), r))
+    rows = [_substitute(coefs, rhs, classes, known) for coefs, rhs in table]
     var = sorted({c for row, _ in rows for c in row})
     if not var:
         return all(r >= -1e-9 for _, r in rows)

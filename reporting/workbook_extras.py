@@ -75,12 +75,7 @@ def write_map_sheet(book: _Book, card: PriorityCard, legend: str) -> None:
                     legend + " The ward maps as tables: one row per indicator and ward, in ward-name order (never "
                     "ranked). A withheld ward is shown as a class, never a value, an interval or a hotspot label.",
                     MAP_COLUMNS, [24, 40, 20, 12, 30, 12, 22, 11, 12, 18, 30, 50, 60])
-    rows = map_sheet_rows(card)
-    for i, values in enumerate(rows):
-        book.row(ws, _FIRST + i, values)
-    if not rows:
-        ws.write_string(_FIRST, 0, "No indicator on this card has a ward map.")
-    ws.autofilter(_FIRST - 1, 0, _FIRST + max(len(rows) - 1, 0), len(MAP_COLUMNS) - 1)
+    _write_rows(book, ws, map_sheet_rows(card), len(MAP_COLUMNS), "No indicator on this card has a ward map.")
 
 
 def write_peer_sheet(book: _Book, card: PriorityCard, legend: str) -> None:
@@ -88,10 +83,15 @@ def write_peer_sheet(book: _Book, card: PriorityCard, legend: str) -> None:
                     legend + " Rate per 1,000 residents by peer group (1 = lowest rate). Areas whose rate is "
                     "withheld are not ranked, not drawn on the chart and follow in alphabetical order.",
                     PEER_COLUMNS, [24, 40, 20, 24, 8, 30, 10, 11, 12, 18, 24, 12, 12])
-    rows = peer_sheet_rows(card)
+    notes = sorted({ind.peer_note for ind in card.indicators if ind.peer_note})
+    _write_rows(book, ws, peer_sheet_rows(card), len(PEER_COLUMNS),
+                " ".join(notes) or "No indicator on this card has a peer comparison.")
+
+
+def _write_rows(book: _Book, ws: Any, rows: list[list[Any]], width: int, empty: str) -> None:
+    """The sheet's rows from _FIRST, or the sentence saying why there are none; a filter over the columns."""
     for i, values in enumerate(rows):
         book.row(ws, _FIRST + i, values)
     if not rows:
-        notes = sorted({ind.peer_note for ind in card.indicators if ind.peer_note})
-        ws.write_string(_FIRST, 0, " ".join(notes) or "No indicator on this card has a peer comparison.")
-    ws.autofilter(_FIRST - 1, 0, _FIRST + max(len(rows) - 1, 0), len(PEER_COLUMNS) - 1)
+        ws.write_string(_FIRST, 0, empty)
+    ws.autofilter(_FIRST - 1, 0, _FIRST + max(len(rows) - 1, 0), width - 1)
