@@ -43,15 +43,9 @@ from transforms.peers import build_peers, force_areas, load_groups
 from transforms.spc_mart import build_spc
 from warehouse.config import load_settings
 from warehouse.pipeline import warehouse_for_writing
-from warehouse.runs import finish_run, record_run
+from warehouse.runs import finish_run, latest_common_period, record_run
 
 AREA_REPORTS_DEPLOYMENT = "csp-area-reports/csp-area-reports"
-
-
-def _latest_police_period(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The newest month of police_street data loaded (what a "latest" run reports)."""
-    row = con.execute("select max(period) from audit.file_periods where source = 'police_street'").fetchone()
-    return row[0] if row else None
 
 
 def area_reports_dir(reports: Path, area_code: str) -> Path:
@@ -165,7 +159,7 @@ def force_flow(areas: str | list[str] = "all-in-force", period: str | None = "la
             counts["spc"] = build_spc(con)
             counts["peers"] = build_peers(con)
             apply_comments(con)
-            resolved = period if period and period != "latest" else _latest_police_period(con)
+            resolved = period if period and period != "latest" else latest_common_period(con, ["police_street"])
             record_run(con, run_id=run_id, flow_run_id=str(flow_run.get_id() or ""), flow_name="csp-force",
                        period=resolved, plan_year=plan_year, area_code=",".join(chosen), config=settings.describe(),
                        started_at=started, state="publishing_reports", failed_stages=[], stage_row_counts=counts,
