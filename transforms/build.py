@@ -8,14 +8,23 @@ configured CSP area. Which layer may read which is LAYER_READS (tests/contract/t
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
 from transforms.actions import build_plan_actions
 from transforms.coverage import build_source_coverage
-from transforms.geography import build_lsoa_placements
-from transforms.incremental import Refresh, decide, ensure_state, record_build, shared_fingerprints
+from transforms.geography import build_lsoa_placements, placement_counts
+from transforms.incremental import (
+    Refresh,
+    decide,
+    ensure_state,
+    placements_kept,
+    record_build,
+    shared_fingerprints,
+)
+from warehouse.open_formats import hint_unchanged_before
 
 TRANSFORMS_DIR = Path(__file__).resolve().parent
 
@@ -35,6 +44,8 @@ LAYER_READS: dict[str, frozenset[str]] = {
     "intermediate": frozenset({"staging", "reference", "intermediate"}),
     "marts": frozenset({"intermediate", "staging", "marts"}),
 }
+
+UNCHANGED = date(9999, 12, 1)  # an unchanged build's hint: no month of a monthly mart changed
 
 _REFERENCE = re.compile(r"\b(raw|audit|staging|reference|intermediate|marts)\.(\w+)", re.IGNORECASE)
 
@@ -119,6 +130,8 @@ def _build_marts(con: duckdb.DuckDBPyConnection, params: dict[str, str], refresh
         elif refresh.mode == "incremental":
             con.execute(f"delete from {table} where month >= ?", [refresh.since])
             con.execute(f"insert into {table} select * from ({sql}) where month >= ?", [refresh.since])
+        if monthly:  # the months before are as published: the Parquet export need not read them again
+            hint_unchanged_before(con, path.stem, refresh.since or UNCHANGED)
         built.append(table)
     return built
 
@@ -130,7 +143,8 @@ def build_models(con: duckdb.DuckDBPyConnection, area_code: str, full_refresh: b
     params = {"area_code": area_code}
     ensure_state(con)
     built = _build_layer(con, "staging", "view", params)
-    placements = build_lsoa_placements(con)
+    kept = placements_kept(con, full_refresh)
+    placements = placement_counts(con) if kept else build_lsoa_placements(con)
     built += _build_layer(con, "intermediate", "view", params)
     fingerprints = shared_fingerprints(con, _model_text(params))
     refresh = decide(con, fingerprints, [path.stem for path in model_paths("marts")], full_refresh)
@@ -139,4 +153,5 @@ def build_models(con: duckdb.DuckDBPyConnection, area_code: str, full_refresh: b
     actions = build_plan_actions(con, area_code)  # the plans' actions, latest progress, overdue by the reporting month
     build_id = record_build(con, refresh, fingerprints)
     return {"models": built + ["marts.source_coverage", "marts.plan_actions"], "placements": placements,
+            "placements_kept": kept,
             "coverage": coverage, "actions": actions, "refresh": refresh.as_dict() | {"build_id": build_id}}

@@ -142,5 +142,10 @@ def build_lsoa_placements(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     con.execute("comment on table reference.lsoa_placements is 'Every known LSOA (2011 and 2021 codes) placed in a "
                 "ward and district; ward_vintage is the one ward set used (2022 when the ONS 2021 LSOA lookup is delivered, "
                 "else 2019); method says how (ONS lookup, 2021 centroid in a 2011 LSOA, or district from the LSOA name).'")
+    return placement_counts(con)
+
+
+def placement_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many LSOAs each method placed (reference.lsoa_placements)."""
     counts = con.execute("select method, count(*) from reference.lsoa_placements group by all").fetchall()
     return {str(method): int(count) for method, count in counts}

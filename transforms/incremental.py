@@ -49,7 +49,7 @@ _MONTHLY_INPUTS = """
     select source, period, scope, max(file_id) as file_id from audit.file_periods
     where regexp_full_match(period, '\\d{4}-\\d{2}') group by all"""
 # Everything else (reference data, populations, survey waves): shared by every month.
-_SHARED_INPUTS = """
+SHARED_INPUTS = """
     select source, period, scope, max(file_id) as file_id from audit.file_periods
     where not regexp_full_match(period, '\\d{4}-\\d{2}') group by all order by all"""
 
@@ -83,7 +83,7 @@ def table_digest(con: duckdb.DuckDBPyConnection, table: str) -> str:
 
 def shared_fingerprints(con: duckdb.DuckDBPyConnection, model_text: str) -> dict[str, str]:
     """What every month's marts rows share, fingerprinted (after staging, placements and int_areas are built)."""
-    shared = con.execute(_SHARED_INPUTS).fetchall() if table_exists(con, "audit", "file_periods") else []
+    shared = con.execute(SHARED_INPUTS).fetchall() if table_exists(con, "audit", "file_periods") else []
     return {
         "models": digest(model_text),
         "shared_inputs": digest(shared),
@@ -174,3 +174,25 @@ def forget_engine(con: duckdb.DuckDBPyConnection) -> None:
     multi-area flow, whose rows an incremental run must not keep)."""
     if table_exists(con, "audit", "model_fingerprints"):
         con.execute("delete from audit.model_fingerprints where part in ('engine_build', 'engine_definitions')")
+
+
+def placements_kept(con: duckdb.DuckDBPyConnection, full_refresh: bool) -> bool:
+    """Can reference.lsoa_placements stay as the last build left it? Yes unless what it reads changed: a
+    reference file (lookups, boundaries, districts: every file whose period is not a month), or a police.uk
+    file loaded since that build holding an LSOA code the placements do not know. Then a monthly run does
+    not read every month's records again. Records the inputs seen (call before building the placements).
+
+    Kept placements may still hold an LSOA (placed by its name) seen only in a file since superseded; a
+    full rebuild drops it. No record uses it, so no count changes."""
+    inputs = digest(con.execute(SHARED_INPUTS).fetchall() if table_exists(con, "audit", "file_periods") else [])
+    newest = con.execute("select coalesce(max(file_id), 0) from audit.files").fetchall()[0][0]
+    stored = stored_fingerprints(con)
+    kept = (not full_refresh and table_exists(con, "reference", "lsoa_placements")
+            and stored.get("placements_inputs") == inputs and "placements_file" in stored)
+    if kept:
+        kept = not con.execute(
+            "select count(*) from (select distinct lsoa_code from staging.stg_police__street_records "
+            "where _file_id > ? and lsoa_code is not null and lsoa_name is not null) as seen "
+            "anti join reference.lsoa_placements using (lsoa_code)", [int(stored["placements_file"])]).fetchall()[0][0]
+    save_fingerprints(con, {"placements_inputs": inputs, "placements_file": str(newest)})
+    return kept

@@ -76,8 +76,8 @@ def building_warehouse(published: Path, building: Path,
     con = duckdb.connect(str(building))
     try:
         yield con
+        export_marts_parquet(con, parquet_dir)  # records its token in the warehouse, so before the checkpoint
         con.execute("checkpoint")
-        export_marts_parquet(con, parquet_dir)
     except BaseException:
         con.close()
         discard_side_files(building)

@@ -82,3 +82,101 @@ def test_a_failed_run_leaves_the_published_parquet_as_it_was(tmp_path):
         pass
     assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "parquet").rglob("*")) == before
     assert not (tmp_path / ".parquet.building").exists()
+
+
+def _files(root):
+    """{partition file relative to root: inode} of every Parquet file under root."""
+    return {str(p.relative_to(root)): p.stat().st_ino for p in root.rglob("*.parquet")}
+
+
+def _counts(root):
+    table = ds.dataset(root / "counts", format="parquet", partitioning="hive").to_table().to_pylist()
+    return sorted(((r["area_code"], str(r["month"]), r["n"]) for r in table), key=lambda r: (r[0] or "~", r[1]))
+
+
+def test_a_run_rewrites_only_the_partitions_whose_rows_changed(tmp_path):
+    published = tmp_path / "csp.duckdb"
+    with building_warehouse(published, tmp_path / "csp.duckdb.building") as con:
+        _fill(con)
+        con.execute("insert into marts.counts values (null, 'district', date '2025-02-01', 1)")  # no area: default partition
+    root = tmp_path / "parquet" / "marts"
+    before = _files(root)
+    with building_warehouse(published, tmp_path / "csp.duckdb.building") as con:  # a revised February for Maidstone
+        con.execute("update marts.counts set n = 13 where area_code = 'E07000110' and month = date '2025-02-01'")
+    after = _files(root)
+    changed = sorted(name for name in after if after[name] != before.get(name))
+    assert changed == ["counts/area=E07000110/year_month=2025-02/data_0.parquet"]
+    assert sorted(after) == sorted(before)
+    assert _counts(root) == [("E05000001", "2025-01-01", 3), ("E07000105", "2025-02-01", 7),
+                             ("E07000110", "2025-01-01", 10), ("E07000110", "2025-02-01", 13), (None, "2025-02-01", 1)]
+    assert not (tmp_path / ".parquet.building").exists()
+
+
+def test_a_partition_whose_rows_are_gone_is_removed_and_a_new_one_added(tmp_path):
+    published = tmp_path / "csp.duckdb"
+    with building_warehouse(published, tmp_path / "csp.duckdb.building") as con:
+        _fill(con)
+    with building_warehouse(published, tmp_path / "csp.duckdb.building") as con:
+        con.execute("delete from marts.counts where area_code = 'E07000105'")
+        con.execute("insert into marts.counts values ('E07000110', 'district', date '2025-03-01', 9)")
+        con.execute("drop table marts.notes")
+    root = tmp_path / "parquet" / "marts"
+    assert sorted(str(p.parent.relative_to(root)) for p in root.rglob("*.parquet")) == [
+        "counts/area=E07000110/year_month=2025-01", "counts/area=E07000110/year_month=2025-02",
+        "counts/area=E07000110/year_month=2025-03"]
+    assert not (root / "counts" / "area=E07000105").exists() and not (root / "notes").exists()
+    assert _counts(root) == [("E05000001", "2025-01-01", 3), ("E07000110", "2025-01-01", 10),
+                             ("E07000110", "2025-02-01", 12), ("E07000110", "2025-03-01", 9)]
+
+
+def test_a_run_killed_after_the_warehouse_was_published_is_mended_by_the_next(tmp_path):
+    """The warehouse was replaced but the Parquet swap never ran: the next run writes what still differs."""
+    from warehouse.open_formats import discard, export_marts_parquet
+
+    published = tmp_path / "csp.duckdb"
+    with building_warehouse(published, tmp_path / "csp.duckdb.building") as con:
+        _fill(con)
+    with duckdb.connect(str(published)) as con:  # what the killed run published, Parquet not swapped in
+        con.execute("update marts.counts set n = 99 where area_code = 'E07000105'")
+        export_marts_parquet(con, tmp_path / "parquet")
+    discard(tmp_path / "parquet")
+    root = tmp_path / "parquet" / "marts"
+    assert ("E07000105", "2025-02-01", 7) in _counts(root)
+    with building_warehouse(published, tmp_path / "csp.duckdb.building"):
+        pass  # nothing new this run
+    assert ("E07000105", "2025-02-01", 99) in _counts(root)
+
+
+def test_parquet_published_without_a_manifest_is_replaced_whole(tmp_path):
+    published = tmp_path / "csp.duckdb"
+    with building_warehouse(published, tmp_path / "csp.duckdb.building") as con:
+        _fill(con)
+    (tmp_path / "parquet" / ".partitions.json").unlink()  # an earlier layout: no manifest
+    stray = tmp_path / "parquet" / "marts" / "counts" / "area=X" / "year_month=2025-01" / "data_0.parquet"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"left over")
+    with building_warehouse(published, tmp_path / "csp.duckdb.building"):
+        pass
+    assert not stray.exists()
+    assert (tmp_path / "parquet" / ".partitions.json").exists()
+
+
+def test_months_the_run_says_it_left_alone_are_not_read_again_unless_the_parquet_is_from_another_warehouse(tmp_path):
+    """The transforms' hint (rows before a month unchanged) is trusted only when the published Parquet's token
+    is the warehouse's own; here the hint is a deliberate lie, so whether January is re-read shows in the files."""
+    from warehouse.open_formats import hint_unchanged_before
+
+    published = tmp_path / "csp.duckdb"
+    with building_warehouse(published, tmp_path / "csp.duckdb.building") as con:
+        _fill(con)
+    root = tmp_path / "parquet" / "marts"
+    with building_warehouse(published, tmp_path / "csp.duckdb.building") as con:
+        con.execute("update marts.counts set n = n + 100 where area_code = 'E07000110'")  # January and February
+        hint_unchanged_before(con, "counts", date(2025, 2, 1))
+    assert ("E07000110", "2025-01-01", 10) in _counts(root)  # January not read again: the hint was trusted
+    assert ("E07000110", "2025-02-01", 112) in _counts(root)
+    with duckdb.connect(str(published)) as con:  # as if the Parquet came from another warehouse
+        con.execute("update audit.parquet_exports set token = 'another'")
+    with building_warehouse(published, tmp_path / "csp.duckdb.building") as con:
+        hint_unchanged_before(con, "counts", date(2025, 2, 1))
+    assert ("E07000110", "2025-01-01", 110) in _counts(root)  # the hint was not trusted: every month read
