@@ -23,7 +23,14 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import stats as _st
+
+
+def _scipy_stats() -> Any:
+    """scipy.stats, imported when first needed (≈55 MB: a run's ingest and marts build happen without it)."""
+    from scipy import stats
+
+    return stats
+
 
 __all__ = [
     "POLARITIES",
@@ -99,7 +106,7 @@ def _check_counts(method: str, x: np.ndarray, missing: str, n: np.ndarray | None
 def z_value(confidence: float = 0.95) -> float:
     """Two-sided standard-normal quantile for a confidence level (0.95 → 1.959964)."""
     _check_confidence(confidence)
-    return float(_st.norm.ppf(1.0 - (1.0 - confidence) / 2.0))
+    return float(_scipy_stats().norm.ppf(1.0 - (1.0 - confidence) / 2.0))
 
 
 def wilson_ci(x: Any, n: Any, confidence: float = 0.95, missing: str = "raise") -> tuple[Any, Any]:
@@ -139,8 +146,8 @@ def poisson_count_ci(x: Any, confidence: float = 0.95, missing: str = "raise") -
     present = _check_counts("poisson_count_ci", x_arr, missing)
     with np.errstate(divide="ignore", invalid="ignore"):
         # chi2 with 0 degrees of freedom is undefined; the exact lower limit of 0 events is 0.
-        exact_lo = np.where(x_arr > 0, _st.chi2.ppf(alpha / 2.0, 2.0 * x_arr) / 2.0, 0.0)
-        exact_hi = _st.chi2.ppf(1.0 - alpha / 2.0, 2.0 * x_arr + 2.0) / 2.0
+        exact_lo = np.where(x_arr > 0, _scipy_stats().chi2.ppf(alpha / 2.0, 2.0 * x_arr) / 2.0, 0.0)
+        exact_hi = _scipy_stats().chi2.ppf(1.0 - alpha / 2.0, 2.0 * x_arr + 2.0) / 2.0
         byar_lo = x_arr * (1.0 - 1.0 / (9.0 * x_arr) - z / (3.0 * np.sqrt(x_arr))) ** 3
         x1 = x_arr + 1.0
         byar_hi = x1 * (1.0 - 1.0 / (9.0 * x1) + z / (3.0 * np.sqrt(x1))) ** 3
@@ -180,7 +187,7 @@ def mean_t_ci(mean: Any, variance: Any, n: Any, confidence: float = 0.95) -> tup
     var_arr = np.asarray(variance, dtype=float)
     n_arr = np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        quantile = _st.t.ppf(1.0 - (1.0 - confidence) / 2.0, np.maximum(n_arr - 1, 1))
+        quantile = _scipy_stats().t.ppf(1.0 - (1.0 - confidence) / 2.0, np.maximum(n_arr - 1, 1))
         half = quantile * np.sqrt(np.maximum(var_arr, 0) / n_arr)
     return _scalar_or_array(mean_arr - half), _scalar_or_array(mean_arr + half)
 
@@ -208,7 +215,7 @@ def _minlike_p(k: np.ndarray, total: np.ndarray, share: np.ndarray) -> np.ndarra
     the mode; the pmf is monotone on each side, so a binary search per row (log2(total) steps,
     each one vectorised pmf call over every row) finds where the far tail starts.
     """
-    threshold = _st.binom.pmf(k, total, share) * _MINLIKE_TOLERANCE
+    threshold = _scipy_stats().binom.pmf(k, total, share) * _MINLIKE_TOLERANCE
     expected = share * total
     below = k < expected  # far tail is the upper one: first j >= ceil(expected) with pmf <= threshold
     lo = np.where(below, np.ceil(expected), 0.0)
@@ -219,12 +226,12 @@ def _minlike_p(k: np.ndarray, total: np.ndarray, share: np.ndarray) -> np.ndarra
     while np.any(lo < hi):
         active = lo < hi
         mid = np.floor((lo + hi) / 2.0)
-        pmf = _st.binom.pmf(mid, total, share)
+        pmf = _scipy_stats().binom.pmf(mid, total, share)
         hit = np.where(below, pmf <= threshold, pmf > threshold)
         hi = np.where(active & hit, mid, hi)
         lo = np.where(active & ~hit, mid + 1.0, lo)
-    p_below = _st.binom.cdf(k, total, share) + _st.binom.sf(lo - 1.0, total, share)
-    p_above = _st.binom.cdf(lo - 1.0, total, share) + _st.binom.sf(k - 1.0, total, share)
+    p_below = _scipy_stats().binom.cdf(k, total, share) + _scipy_stats().binom.sf(lo - 1.0, total, share)
+    p_above = _scipy_stats().binom.cdf(lo - 1.0, total, share) + _scipy_stats().binom.sf(k - 1.0, total, share)
     p = np.where(below, p_below, p_above)
     return np.where(k == expected, 1.0, np.minimum(1.0, p))
 
@@ -252,8 +259,8 @@ def rate_change_p_value(x1: Any, n1: Any, x0: Any, n0: Any) -> Any:
         share = n1_arr / (n1_arr + n0_arr)
         valid = np.isfinite(total) & np.isfinite(share) & (n1_arr > 0) & (n0_arr > 0)
         # Symmetric case (equal exposure): minlike p = doubled smaller tail.
-        lower = _st.binom.cdf(x1_arr, total, share)
-        upper = _st.binom.sf(x1_arr - 1, total, share)
+        lower = _scipy_stats().binom.cdf(x1_arr, total, share)
+        upper = _scipy_stats().binom.sf(x1_arr - 1, total, share)
         p = np.minimum(1.0, 2 * np.minimum(lower, upper))
         uneven = valid & (share != 0.5) & (total > 0)
         if np.any(uneven):
@@ -299,7 +306,7 @@ def rate_ratio_test(
                 "p_value": 1.0, "significant": False}
 
     p_value = float(rate_change_p_value(k, e1, total - k, e0))
-    p_lo, p_hi = _st.binomtest(k, total).proportion_ci(confidence_level=confidence, method="exact")
+    p_lo, p_hi = _scipy_stats().binomtest(k, total).proportion_ci(confidence_level=confidence, method="exact")
 
     def to_ratio(p: float) -> float:
         """Map the binomial share p to a rate ratio; p = 1 means an unbounded ratio."""
@@ -353,7 +360,7 @@ def two_proportion_z(p1: Any, n1: Any, p2: Any, n2: Any) -> tuple[Any, Any]:
         pooled = (p1_arr * n1_arr + p2_arr * n2_arr) / (n1_arr + n2_arr)
         var = pooled * (1.0 - pooled) * (1.0 / n1_arr + 1.0 / n2_arr)
         z = (p1_arr - p2_arr) / np.sqrt(var)
-        p = 2.0 * _st.norm.sf(np.abs(z))
+        p = 2.0 * _scipy_stats().norm.sf(np.abs(z))
     flat = var <= 0
     z, p = np.where(flat, 0.0, z), np.where(flat, 1.0, p)
     no_test = (n1_arr <= 0) | (n2_arr <= 0)
@@ -376,7 +383,7 @@ def welch_t_test(mean1: Any, var1: Any, n1: Any, mean0: Any, var0: Any, n0: Any)
         se = np.sqrt(v1 + v0)
         t = (m1 - m0) / se
         dof = (v1 + v0) ** 2 / (v1**2 / np.maximum(k1 - 1, 1) + v0**2 / np.maximum(k0 - 1, 1))
-        p = 2.0 * _st.t.sf(np.abs(t), dof)
+        p = 2.0 * _scipy_stats().t.sf(np.abs(t), dof)
     flat = se == 0
     t, p = np.where(flat, 0.0, t), np.where(flat, 1.0, p)
     return _scalar_or_array(t), _scalar_or_array(p)

@@ -23,6 +23,19 @@ class Settings(BaseModel):
     real_dir: Path = PROJECT_ROOT.parent / "shared" / "real"
     pseudonym_key: SecretStr | None = None
     demo_mode: bool = False
+    # DuckDB's memory limit for a run's writer (CSP_MEMORY_LIMIT): beyond it DuckDB spills to a temp folder
+    # beside the warehouse. 384MB keeps a national police.uk year's run near bare DuckDB's own peak
+    # (benchmarks/README.md); raise it for a machine with much to spare, lower it for a small one.
+    memory_limit: str = "384MB"
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory_limit(cls, value: str) -> str:
+        import re
+
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value.strip(), re.IGNORECASE):
+            raise ValueError(f"CSP_MEMORY_LIMIT '{value}' is not a size such as 512MB or 2GB")
+        return value.strip()
 
     @field_validator("area")
     @classmethod
@@ -77,6 +90,7 @@ class Settings(BaseModel):
             "real_dir": str(self.real_dir),
             "pseudonym_key": "configured" if self.pseudonym_key else ("demo" if self.demo_mode else "none"),
             "demo_mode": str(self.demo_mode),
+            "memory_limit": self.memory_limit,
         }
 
 
@@ -88,6 +102,8 @@ def load_settings(**overrides: object) -> Settings:
         "area": env.get("CSP_AREA", DEFAULT_AREA),
         "demo_mode": env.get("CSP_DEMO", "").lower() in {"1", "true", "yes"},
     }
+    if env.get("CSP_MEMORY_LIMIT"):
+        values["memory_limit"] = env["CSP_MEMORY_LIMIT"]
     if env.get("CSP_REAL_DATA"):
         values["real_dir"] = Path(env["CSP_REAL_DATA"]).resolve()
     key = env.get("CSP_PSEUDONYM_KEY") or _prefect_secret("csp-pseudonym-key")

@@ -49,6 +49,7 @@ def warehouse_for_writing(settings: Settings) -> Iterator[duckdb.DuckDBPyConnect
     settings.ensure_dirs()
     with (writer_lock(settings.lock_path),
           building_warehouse(settings.warehouse_path, settings.building_path) as con):
+        con.execute(f"set memory_limit = '{settings.memory_limit}'")
         ensure_schema(con, catalogue())
         yield con
 
