@@ -265,6 +265,14 @@ def swap_in(target: Path) -> None:
         building.rename(target)
         shutil.rmtree(old, ignore_errors=True)
         return
+    # Removals first: a table whose partition columns changed is removed whole, then written anew.
+    for relative in plan["removed"]:
+        gone = target / "marts" / relative
+        shutil.rmtree(gone, ignore_errors=True)
+        for parent in gone.parents:
+            if parent == target / "marts" or not parent.exists() or any(parent.iterdir()):
+                break
+            parent.rmdir()
     for folder in {file.parent for file in (building / "marts").rglob("*.parquet")}:
         destination = target / folder.relative_to(building)
         destination.mkdir(parents=True, exist_ok=True)
@@ -274,13 +282,6 @@ def swap_in(target: Path) -> None:
                 stale.unlink()
         for name in incoming:
             os.replace(folder / name, destination / name)
-    for relative in plan["removed"]:
-        gone = target / "marts" / relative
-        shutil.rmtree(gone, ignore_errors=True)
-        for parent in gone.parents:
-            if parent == target / "marts" or not parent.exists() or any(parent.iterdir()):
-                break
-            parent.rmdir()
     os.replace(building / MANIFEST, target / MANIFEST)
     shutil.rmtree(building, ignore_errors=True)
 

@@ -180,3 +180,15 @@ def test_months_the_run_says_it_left_alone_are_not_read_again_unless_the_parquet
     with building_warehouse(published, tmp_path / "csp.duckdb.building") as con:
         hint_unchanged_before(con, "counts", date(2025, 2, 1))
     assert ("E07000110", "2025-01-01", 110) in _counts(root)  # the hint was not trusted: every month read
+
+
+def test_a_table_whose_partition_columns_change_is_written_anew(tmp_path):
+    published = tmp_path / "csp.duckdb"
+    with building_warehouse(published, tmp_path / "csp.duckdb.building") as con:
+        _fill(con)
+        con.execute("create table marts.later as select 'E07000110' as area_code, 1 as n")
+    with building_warehouse(published, tmp_path / "csp.duckdb.building") as con:  # now with a month column
+        con.execute("create or replace table marts.later as select 'E07000110' as area_code, date '2025-01-01' as month, 2 as n")
+    root = tmp_path / "parquet" / "marts" / "later"
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*.parquet")) == [
+        "area=E07000110/year_month=2025-01/data_0.parquet"]
