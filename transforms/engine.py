@@ -511,7 +511,8 @@ def write_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, keep_befo
     frame = frame.merge(_drafts(plans), how="left", on=["plan_year", "priority_id", "outcome_id", "indicator_id"], sort=False)
     frame["draft"] = frame["draft"].astype("boolean").fillna(False)
     write_table(con, "indicator_values_new", frame, VALUE_TYPES | {"draft": "boolean"}, temporary=True)
-    coverage = con.execute("select * from marts.source_coverage").df() if table_exists(con, "marts", "source_coverage") else None
+    coverage = (con.execute("select source, month, delivered from marts.source_coverage").df()
+                if table_exists(con, "marts", "source_coverage") else None)  # what attach_value_coverage reads
     sources_of = {i: list(d.sources) for i, d in indicators.items()}
     titles = {spec.name: spec.title for spec in catalogue()}
     keys = frame[list(_WINDOW_KEY_TYPES)].drop_duplicates()
