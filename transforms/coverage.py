@@ -201,6 +201,28 @@ def window_coverage(delivered: dict[str, set[date]], titles: dict[str, str], sou
     return out | {"data_status": status, "data_status_reason": "; ".join(reasons) or None}
 
 
+def coverage_unsettled_after(coverage: pd.DataFrame | None, sources_of: dict[str, list[str]], since: date,
+                             sources: SourceCatalogue | None = None) -> dict[str, date | None]:
+    """For an incremental engine run from `since`: per indicator, the month after which its windows ending before
+    `since` may have a different coverage now (None: every such window may); indicators left out never change.
+
+    Such a window reads, per monthly source, only the months of itself and of its comparison window (all before
+    `since`, which the marts builds since the last engine run left as they were: they start at the earliest month
+    whose files changed), whether the source was ever received, and its latest month when that is before the
+    window's end. A source that delivered a month before `since` was received then and now, and its latest month
+    is at least that month both times: a window ending in or before that month reads the same coverage as before.
+    """
+    monthly = {spec.name for spec in (sources or catalogue()) if spec.period is not None and spec.period.grain == "month"}
+    delivered = delivered_months(coverage) if coverage is not None and not coverage.empty else {}
+    settled = {name: max((m for m in delivered.get(name, ()) if m < since), default=None) for name in monthly}
+    out: dict[str, date | None] = {}
+    for indicator_id, names in sources_of.items():
+        months = [settled[name] for name in names if name in monthly]
+        if months:
+            out[indicator_id] = None if any(m is None for m in months) else min(m for m in months if m is not None)
+    return out
+
+
 def attach_value_coverage(values: pd.DataFrame, coverage: pd.DataFrame | None,
                           sources_of: dict[str, list[str]], titles: dict[str, str]) -> pd.DataFrame:
     """indicator_values rows with their window's coverage (VALUE_COVERAGE_TYPES columns)."""
@@ -268,6 +290,7 @@ __all__ = [
     "attach_value_coverage",
     "build_source_coverage",
     "coverage_frame",
+    "coverage_unsettled_after",
     "delivered_months",
     "describe_ranges",
     "indicators_by_source",

@@ -42,6 +42,7 @@ from transforms.coverage import (
     SYNTHETIC_POPULATION_NOTE,
     VALUE_COVERAGE_TYPES,
     attach_value_coverage,
+    coverage_unsettled_after,
     population_is_synthetic,
 )
 from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
@@ -158,13 +159,16 @@ def _complete(delivered: np.ndarray, area: np.ndarray, starts: np.ndarray, ends:
     return inside & (_window_total(delivered, area, clipped_starts, clipped_ends) == ends - starts + 1)
 
 
-def _complete_windows(grid: MeasureGrid, delivered: np.ndarray,
-                      period_types: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(area, start, end, period type position) of every complete window, ordered by area, period type, end."""
+def _complete_windows(grid: MeasureGrid, delivered: np.ndarray, period_types: tuple[str, ...],
+                      first_end: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(area, start, end, period type position) of every complete window ending at month position first_end or
+    later, ordered by area, period type, end."""
     every_area = np.arange(len(grid.area_codes))[:, None]
     found = []
     for position, period_type in enumerate(period_types):
         starts, ends = _window_bounds(grid.months, period_type)
+        later = ends >= first_end
+        starts, ends = starts[later], ends[later]
         complete = _complete(delivered, every_area, starts[None, :], ends[None, :])
         if period_type in {"fy", "fytd"}:  # financial-year windows are reported for districts only
             complete &= (grid.area_types != "ward")[:, None]
@@ -316,10 +320,13 @@ def _crossed_changes(changes: list[RecordingChange], previous_starts: pd.Datetim
 
 
 def indicator_rows(definition: IndicatorDefinition, changes: dict[str, RecordingChange], grid: MeasureGrid,
-                   populations: pd.DataFrame, wards: bool = True, period_types: tuple[str, ...] = PERIOD_TYPES) -> pd.DataFrame:
+                   populations: pd.DataFrame, wards: bool = True, period_types: tuple[str, ...] = PERIOD_TYPES,
+                   since: date | None = None) -> pd.DataFrame:
     """All windows of one indicator in every area of the grid (aim-independent part of indicator_values).
 
-    wards=False leaves the grid's wards out. Rows are ordered by area, period type, period end."""
+    wards=False leaves the grid's wards out; since (first day of a month): only the windows ending in or after
+    that month (the grid must hold the WINDOW_REACH_MONTHS before it). Rows are ordered by area, period type,
+    period end."""
     method = definition.method
     if definition.numerator is None:
         return pd.DataFrame()
@@ -345,7 +352,8 @@ def indicator_rows(definition: IndicatorDefinition, changes: dict[str, Recording
         totals["denominator"] = _running_totals(np.where(available, denominator, 0.0))
     delivered = _running_totals(available.astype(np.int64))
 
-    area, starts, ends, kind = _complete_windows(grid, delivered, period_types)
+    first_end = 0 if since is None else int(grid.months.searchsorted(pd.Timestamp(since)))
+    area, starts, ends, kind = _complete_windows(grid, delivered, period_types, first_end)
     if len(area) == 0:
         return pd.DataFrame()
     length = ends - starts + 1
@@ -408,16 +416,19 @@ def load_inputs(con: duckdb.DuckDBPyConnection, measures: set[tuple[str, str]], 
                 ward_areas: set[str], first_month: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The monthly measures the indicators use ((mart, measure) pairs) in these districts (None = all) and
     wards (from first_month on, if given), and the populations."""
-    monthly = con.execute("""
+    pairs = sorted(measures)
+    # The month test is a plain comparison so that DuckDB applies it while scanning (an incremental run reads
+    # the WINDOW_REACH_MONTHS before its first month, whatever the history); the measures are a semi-join.
+    monthly = con.execute(f"""
+        with wanted as (select unnest($marts::varchar[]) as mart, unnest($names::varchar[]) as measure)
         select mart, measure, area_type, area_code, month, value
-        from marts.monthly_measures
-        where list_contains($measures, mart || '.' || measure)
-          and ((area_type = 'district' and ($districts is null or list_contains($districts, area_code)))
-               or (area_type = 'ward' and list_contains($wards, area_code)))
-          and ($first is null or month >= $first)
-    """, {"measures": sorted(f"{mart}.{measure}" for mart, measure in measures),
-          "districts": None if districts is None else list(districts), "wards": sorted(ward_areas),
-          "first": first_month}).df()
+        from marts.monthly_measures semi join wanted using (mart, measure)
+        where {"month >= $first and " if first_month is not None else ""}
+          ((area_type = 'district' and ($districts is null or list_contains($districts, area_code)))
+           or (area_type = 'ward' and list_contains($wards, area_code)))
+    """, {"marts": [mart for mart, _ in pairs], "names": [measure for _, measure in pairs],
+          "districts": None if districts is None else list(districts), "wards": sorted(ward_areas)}
+        | ({"first": first_month} if first_month is not None else {})).df()
     monthly["month"] = pd.to_datetime(monthly["month"])
     populations = con.execute("select area_code, area_type, year, population, population_16_plus from marts.population_by_area_year").df()
     return monthly, populations
@@ -432,8 +443,10 @@ def measures_used(definitions: list[IndicatorDefinition]) -> set[tuple[str, str]
 
 
 def compute_base_values(measures: pd.DataFrame, populations: pd.DataFrame, indicators: dict[str, IndicatorDefinition],
-                        changes: dict[str, RecordingChange], wanted: set[str], ward_districts: set[str]) -> pd.DataFrame:
-    """Aim-independent values for every wanted indicator, every district it has data for, and wards."""
+                        changes: dict[str, RecordingChange], wanted: set[str], ward_districts: set[str],
+                        since: date | None = None) -> pd.DataFrame:
+    """Aim-independent values for every wanted indicator, every district it has data for, and wards (since: only
+    the windows ending in or after that month)."""
     if measures.empty:
         return pd.DataFrame()
     grid = measure_grid(measures)
@@ -443,7 +456,7 @@ def compute_base_values(measures: pd.DataFrame, populations: pd.DataFrame, indic
         if definition.numerator is None:
             continue
         wards = "ward" in definition.breakdowns and bool(ward_districts)
-        frames.append(indicator_rows(definition, changes, grid, populations, wards))
+        frames.append(indicator_rows(definition, changes, grid, populations, wards, since=since))
     frames = [frame for frame in frames if len(frame)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -481,42 +494,69 @@ def monthly_indicator_ids(indicators: dict[str, IndicatorDefinition]) -> list[st
     return sorted(i for i, d in indicators.items() if d.numerator is not None)
 
 
+_VALUE_ORDER = "plan_year, priority_id, outcome_id, indicator_id, area_type, area_code, period_type, period_end"
+_WINDOW_KEY_TYPES = {"indicator_id": "varchar", "period_type": "varchar", "period_end": "date"}
+
+
 def write_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, keep_before: date | None = None) -> None:
     """marts.indicator_values: the values, each row's draft mark, and its window's coverage (marts.source_coverage).
 
-    keep_before (incremental): rows of monthly indicators whose window ends before that month are kept from the
-    table as it is; `values` holds the rest. Every row's coverage is recomputed (a window's data status reads
-    each source's latest month)."""
+    keep_before (incremental): rows of monthly indicators whose window ends before that month stay in the table
+    as they are (their coverage is recomputed only where it can have changed: `coverage_unsettled_after`); the
+    rest are deleted and `values` inserted in their place. Without it the whole table is written."""
     indicators, _, plans = project_definitions()
     frame = values.copy()
     for column in ("change_significant",):
         frame[column] = frame[column].astype("boolean")
     frame = frame.merge(_drafts(plans), how="left", on=["plan_year", "priority_id", "outcome_id", "indicator_id"], sort=False)
     frame["draft"] = frame["draft"].astype("boolean").fillna(False)
-    types = VALUE_TYPES | {"draft": "boolean"}
-    write_table(con, "indicator_values_new", frame, types, temporary=True)
-    kept = ""
-    if keep_before is not None and table_exists(con, "marts", "indicator_values"):
-        kept = (f"select {', '.join(types)} from marts.indicator_values "
-                "where period_end < $keep_before and list_contains($monthly, indicator_id) union all ")
-    params = {"keep_before": keep_before, "monthly": monthly_indicator_ids(indicators)} if kept else {}
-    con.execute(f"create or replace temp table indicator_values_all as {kept}select * from temp.indicator_values_new",
-                params)
-    keys = con.execute("select distinct indicator_id, period_type, period_end from temp.indicator_values_all").df()
-    coverage = con.execute("select * from marts.source_coverage").df() if table_exists(con, "marts", "source_coverage") else None
+    write_table(con, "indicator_values_new", frame, VALUE_TYPES | {"draft": "boolean"}, temporary=True)
+    coverage = (con.execute("select source, month, delivered from marts.source_coverage").df()
+                if table_exists(con, "marts", "source_coverage") else None)  # what attach_value_coverage reads
+    sources_of = {i: list(d.sources) for i, d in indicators.items()}
     titles = {spec.name: spec.title for spec in catalogue()}
-    keys = attach_value_coverage(keys, coverage, {i: list(d.sources) for i, d in indicators.items()}, titles)
-    write_table(con, "indicator_value_coverage", keys,
-                {"indicator_id": "varchar", "period_type": "varchar", "period_end": "date"} | VALUE_COVERAGE_TYPES,
-                temporary=True)
-    con.execute("""create or replace table marts.indicator_values as
-                   select * from temp.indicator_values_all
-                   left join temp.indicator_value_coverage using (indicator_id, period_type, period_end)
-                   order by plan_year, priority_id, outcome_id, indicator_id, area_type, area_code, period_type, period_end""")
-    for table in ("indicator_values_new", "indicator_values_all", "indicator_value_coverage"):
+    keys = frame[list(_WINDOW_KEY_TYPES)].drop_duplicates()
+    write_table(con, "indicator_value_coverage", attach_value_coverage(keys, coverage, sources_of, titles),
+                _WINDOW_KEY_TYPES | VALUE_COVERAGE_TYPES, temporary=True)
+    rows = f"""select * from temp.indicator_values_new
+               left join temp.indicator_value_coverage using (indicator_id, period_type, period_end)
+               order by {_VALUE_ORDER}"""
+    if keep_before is not None and table_exists(con, "marts", "indicator_values"):
+        con.execute("delete from marts.indicator_values "
+                    "where not (period_end < $keep_before and list_contains($monthly, indicator_id))",
+                    {"keep_before": keep_before, "monthly": monthly_indicator_ids(indicators)})
+        _refresh_kept_coverage(con, coverage, sources_of, titles, keep_before)
+        con.execute(f"insert into marts.indicator_values by name {rows}")
+    else:
+        con.execute(f"create or replace table marts.indicator_values as {rows}")
+    for table in ("indicator_values_new", "indicator_value_coverage"):
         con.execute(f"drop table temp.{table}")
     if keep_before is None:  # a whole table written (run_engine records its state after this call)
         forget_engine(con)
+
+
+def _refresh_kept_coverage(con: duckdb.DuckDBPyConnection, coverage: pd.DataFrame | None,
+                           sources_of: dict[str, list[str]], titles: dict[str, str], since: date) -> None:
+    """Coverage of the kept rows (windows ending before `since`) whose coverage can have changed, recomputed."""
+    unsettled = coverage_unsettled_after(coverage, sources_of, since)
+    if not unsettled:
+        return
+    keys = con.execute("""
+        with unsettled as (select unnest($ids::varchar[]) as indicator_id, unnest($after::date[]) as after)
+        select distinct indicator_id, period_type, period_end
+        from marts.indicator_values inner join unsettled using (indicator_id)
+        where after is null or period_end > last_day(after)
+    """, {"ids": list(unsettled), "after": list(unsettled.values())}).df()
+    if keys.empty:
+        return
+    write_table(con, "indicator_value_coverage_kept", attach_value_coverage(keys, coverage, sources_of, titles),
+                _WINDOW_KEY_TYPES | VALUE_COVERAGE_TYPES, temporary=True)
+    assignments = ", ".join(f"{column} = kept.{column}" for column in VALUE_COVERAGE_TYPES)
+    con.execute(f"""update marts.indicator_values as v set {assignments}
+                    from temp.indicator_value_coverage_kept as kept
+                    where v.indicator_id = kept.indicator_id and v.period_type = kept.period_type
+                      and v.period_end = kept.period_end""")
+    con.execute("drop table temp.indicator_value_coverage_kept")
 
 
 def catalogue_frame(indicators: dict[str, IndicatorDefinition], plans: dict[str, Plan]) -> pd.DataFrame:
@@ -580,9 +620,7 @@ def compute_values(con: duckdb.DuckDBPyConnection, districts: list[str] | None, 
     used = measures_used([indicators[indicator_id] for indicator_id in wanted])
     first = None if since is None else (pd.Timestamp(since) - pd.DateOffset(months=WINDOW_REACH_MONTHS)).date()
     measures, populations = load_inputs(con, used, districts, ward_areas, first)
-    base = compute_base_values(measures, populations, indicators, changes, wanted, set(ward_districts))
-    if since is not None and len(base):
-        base = base[pd.to_datetime(base["period_end"]) >= pd.Timestamp(since)].reset_index(drop=True)
+    base = compute_base_values(measures, populations, indicators, changes, wanted, set(ward_districts), since)
     frames = [attach_plan(base, plans, ward_areas)] if not base.empty else []
     if table_exists(con, "marts", "survey_estimates"):
         survey_rows = survey_indicator_rows(con, plans, indicators)
