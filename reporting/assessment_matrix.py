@@ -61,6 +61,7 @@ def _indicator_row(con: duckdb.DuckDBPyConnection, indicator_id: str, area_code:
         from marts.indicator_values
         where indicator_id = ? and area_code = ? and area_type = 'district' and period_type = '12m'
           and strftime(period_end, '%Y-%m') = ?
+        order by plan_year, priority_id, outcome_id
         limit 1""", [indicator_id, area_code, f"{data.window.end:%Y-%m}"]).fetchall()
     if not rows:
         return None

@@ -19,6 +19,7 @@ from reporting.cells import as_date
 from reporting.maps import MapInputs, read_map_inputs
 from reporting.months import parse_period
 from transforms.definitions import load_indicators, load_plans, load_recording_changes
+from transforms.engine import VALUE_ORDER
 from transforms.spc_mart import build_spc
 
 __all__ = ["PlanInfo", "Snapshot", "plan_info", "read_snapshot", "spc_source", "spc_suggestions", "spc_summary",
@@ -161,21 +162,22 @@ def read_snapshot(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str
 def _read_values(con: duckdb.DuckDBPyConnection, plan_year: str, area_code: str, period_end: date,
                  ward_names: Mapping[str, str]) -> pd.DataFrame:
     """District rows of the area and ward rows of its wards, up to the report month."""
-    if ward_names:
-        frame = con.execute("""
+    if ward_names:  # in the order a full rebuild writes (an incremental run appends its windows at the end)
+        frame = con.execute(f"""
             select * from marts.indicator_values
             where plan_year = ? and period_end <= ?
               and (area_code = ? or (area_type = 'ward' and area_code in (select unnest(?::varchar[]))))
+            order by {VALUE_ORDER}
         """, [plan_year, period_end, area_code, sorted(ward_names)]).df()
     else:
-        frame = con.execute("""
+        frame = con.execute(f"""
             select * from marts.indicator_values
             where plan_year = ? and period_end <= ? and (area_code = ? or area_type = 'ward')
+            order by {VALUE_ORDER}
         """, [plan_year, period_end, area_code]).df()
     for col in ("period_start", "period_end"):
         frame[col] = pd.to_datetime(frame[col]).dt.date
     return frame
-
 
 
 LEAD_TO_BE_CONFIRMED = "To be confirmed (the plan names no lead)"

@@ -494,7 +494,7 @@ def monthly_indicator_ids(indicators: dict[str, IndicatorDefinition]) -> list[st
     return sorted(i for i, d in indicators.items() if d.numerator is not None)
 
 
-_VALUE_ORDER = "plan_year, priority_id, outcome_id, indicator_id, area_type, area_code, period_type, period_end"
+VALUE_ORDER = "plan_year, priority_id, outcome_id, indicator_id, area_type, area_code, period_type, period_end"
 _WINDOW_KEY_TYPES = {"indicator_id": "varchar", "period_type": "varchar", "period_end": "date"}
 
 
@@ -520,7 +520,7 @@ def write_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame, keep_befo
                 _WINDOW_KEY_TYPES | VALUE_COVERAGE_TYPES, temporary=True)
     rows = f"""select * from temp.indicator_values_new
                left join temp.indicator_value_coverage using (indicator_id, period_type, period_end)
-               order by {_VALUE_ORDER}"""
+               order by {VALUE_ORDER}"""
     if keep_before is not None and table_exists(con, "marts", "indicator_values"):
         con.execute("delete from marts.indicator_values "
                     "where not (period_end < $keep_before and list_contains($monthly, indicator_id))",

@@ -88,6 +88,7 @@ def build_peers(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         from marts.indicator_values
         where area_type = 'district' and period_type = '12m'
         qualify row_number() over (partition by plan_year, indicator_id, area_code, period_end order by priority_id) = 1
+        order by plan_year, indicator_id, area_code, period_end
     """).df()
     populations = con.execute("select area_code, year, population from marts.population_by_area_year where area_type = 'district'").df()
     police_uk = {i for i, d in indicators.items() if d.method == "count" and set(d.sources) == {"police_street"}}
