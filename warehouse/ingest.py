@@ -28,6 +28,7 @@ from expectations.area import (
     claimed_area_issue,
     frame_area_groups,
     sql_area_groups,
+    sql_files_refused,
 )
 from expectations.gx_engine import validate_batch
 from expectations.problems import Issue, Verdict
@@ -190,6 +191,15 @@ class Ingestor:
         if spec.area is None or not self.areas.loaded:
             return []
         return area_issues(spec, self.catalogue, groups_of(), rows, self.areas, self.settings.area)
+
+    def _sql_area_issues(self, con: duckdb.DuckDBPyConnection, spec: SourceSpec, rows: dict[int, int]) -> dict[int, list[Issue]]:
+        """The area check of the batch's files that passed their suite (file id → rows): one grouped query
+        for them all; only a file it refuses is read again for its groups' first rows, to word the issues."""
+        if spec.area is None or not self.areas.loaded or not rows:
+            return {}
+        refused = sql_files_refused(spec, self.catalogue, con, spec.raw_table, rows, self.areas, self.settings.area)
+        return {file_id: self._area_issues(spec, lambda fid=file_id: sql_area_groups(spec, con, spec.raw_table, fid),
+                                           rows[file_id]) for file_id in refused}
 
     # -- checking -------------------------------------------------------------------------
     def _verdict(self, path: Path, sha: str, parsed: ParsedFile) -> Verdict:
@@ -370,6 +380,9 @@ class Ingestor:
             checked = {fid: self.claim(spec, v.file_name) for fid, v in zip(file_ids, verdicts) if v.passed}
             with self.timed("rules"):
                 results = evaluate(con, spec.raw_table, spec, checked, today=self.today) if checked else {}
+            with self.timed("area"):
+                area = self._sql_area_issues(con, spec, {fid: v.rows for fid, v in zip(file_ids, verdicts)
+                                                         if fid in results and not results[fid].issues})
             out = []
             refused = []
             passing = []
@@ -379,9 +392,7 @@ class Ingestor:
                     verdict.issues.extend(result.issues)
                     verdict.rules_checked = result.rules_checked
                     verdict.periods = result.periods
-                    if not result.issues:
-                        verdict.issues.extend(self._area_issues(
-                            spec, lambda fid=file_id, s=spec: sql_area_groups(s, con, s.raw_table, fid), verdict.rows))
+                    verdict.issues.extend(area.get(file_id, []))
                 if not verdict.passed:
                     refused.append(file_id)
                 else:
