@@ -339,33 +339,35 @@ class Ingestor:
                 "select nextval('audit.file_id_seq') from range(?)", [len(batch)]).fetchall()]
             con.execute("drop table if exists reject_errors; drop table if exists reject_scans")
             con.execute(f"create or replace temp table incoming ({', '.join(f'{n} varchar' for n in names.split(', '))}, "
-                        "filename varchar, g bigint)")
-            layouts: dict[tuple[str, ...], list[str]] = {}
-            for path, _, parsed in batch:
-                layouts.setdefault(tuple(parsed.headers), []).append(str(path))
-            for headers, paths in layouts.items():
+                        "position integer, g bigint)")
+            layouts: dict[tuple[str, ...], list[int]] = {}
+            for position, (_, _, parsed) in enumerate(batch):
+                layouts.setdefault(tuple(parsed.headers), []).append(position)
+            for headers, positions in layouts.items():
                 columns = column_map(spec, list(headers))
                 select = ", ".join(columns[c.name] for c in spec.columns)
                 try:
-                    with self.timed("scan_csv"):
-                        con.execute(f"insert into incoming select {select}, filename, row_number() over () from "
-                                    f"{CSV_SCAN_FILES}", [paths, csv_columns(list(headers))])
+                    with self.timed("scan_csv"):  # position: the file's place in the batch (file_index: in this scan)
+                        con.execute(f"insert into incoming select {select}, (?::integer[])[file_index::bigint + 1], "
+                                    f"row_number() over () from {CSV_SCAN_FILES}",
+                                    [positions, [str(batch[p][0]) for p in positions], csv_columns(list(headers))])
                 except duckdb.Error as error:
                     if len(batch) == 1:  # the file's own fault: refused; in a larger batch, find it file by file
                         con.rollback()
                         raise _Unreadable(0, error) from error
                     raise
             with self.timed("insert_raw"):  # row numbers per file, one insert into raw
-                stats = {name: (first, last, rows) for name, first, last, rows in con.execute(
-                    "select filename, min(g), max(g), count(*) from incoming group by filename").fetchall()}
-                if any(last - first + 1 != rows for first, last, rows in stats.values()):
+                found = {position: (first, last, rows) for position, first, last, rows in con.execute(
+                    "select position, min(g), max(g), count(*) from incoming group by position").fetchall()}
+                if any(last - first + 1 != rows for first, last, rows in found.values()):
                     raise RuntimeError("a file's rows did not arrive in one ordered block; loading file by file")
-                con.execute("create or replace temp table incoming_files as select unnest(?::varchar[]) as filename, "
-                            "unnest(?::bigint[]) as file_id", [[str(p) for p, _, _ in batch], file_ids])
+                stats = {str(batch[position][0]): value for position, value in found.items()}
+                con.execute("create or replace temp table incoming_files as select unnest(?::integer[]) as position, "
+                            "unnest(?::bigint[]) as file_id, unnest(?::bigint[]) as first_g",
+                            [list(found), [file_ids[p] for p in found], [first for first, _, _ in found.values()]])
                 con.execute(f"insert into {spec.raw_table} ({names}, _file_id, _row_number, _loaded_at) "
                             f"select {names}, file_id, (g - first_g + 2)::integer, ? from incoming "
-                            "join (select filename, min(g) as first_g from incoming group by filename) using (filename) "
-                            "join incoming_files using (filename)", [now])
+                            "join incoming_files using (position)", [now])
                 con.execute("drop table incoming; drop table incoming_files")
             rejects = rejects_by_file(con)
             verdicts: list[Verdict] = []
