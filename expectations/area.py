@@ -93,6 +93,41 @@ def sql_area_groups(spec: SourceSpec, con: duckdb.DuckDBPyConnection, relation: 
     return [AreaGroup(code, name, force, int(n), tuple(int(r) for r in first)) for code, name, force, n, first in rows]
 
 
+def sql_files_refused(spec: SourceSpec, catalogue: SourceCatalogue, con: duckdb.DuckDBPyConnection, relation: str,
+                      total_rows: dict[int, int], lookup: AreaLookup, csp_area: str) -> list[int]:
+    """The files (of `total_rows`: file id → rows) whose area check finds an issue, from one grouped scan of them all.
+
+    Counts only, no row lists: each distinct area value of the batch is placed once (area_issues'
+    rules), and a file is refused when its rows outside exceed the tolerance. Only those files need
+    their groups with first rows (sql_area_groups) to word the issues.
+    """
+    if spec.area is None or not lookup.loaded or not total_rows:
+        return []
+    columns = [spec.area.code_column, spec.area.lsoa_name, spec.area.force]
+    selected = ", ".join(f'"{c}" as __k{i}' if c else f"null::varchar as __k{i}" for i, c in enumerate(columns))
+    ids = sorted(total_rows)
+    con.execute(f"create or replace temp table __area_groups as select _file_id, {selected}, count(*) as n "
+                f"from {relation} where _file_id between ? and ? and _file_id in (select unnest(?::bigint[])) group by all",
+                [ids[0], ids[-1], ids])
+    try:
+        keys = con.execute("select distinct __k0, __k1, __k2 from __area_groups").fetchall()
+        outside = [key for key in keys if _outside(spec, catalogue, AreaGroup(key[0], key[1], key[2], 0, ()), lookup, csp_area)[0]]
+        if not outside:
+            return []
+        con.execute("create or replace temp table __area_outside (__k0 varchar, __k1 varchar, __k2 varchar)")
+        con.execute("insert into __area_outside select unnest(?::varchar[]), unnest(?::varchar[]), unnest(?::varchar[])",
+                    [list(column) for column in zip(*outside)])
+        rows_outside = con.execute(
+            "select _file_id, sum(n) from __area_groups join __area_outside on __area_groups.__k0 is not distinct from "
+            "__area_outside.__k0 and __area_groups.__k1 is not distinct from __area_outside.__k1 and "
+            "__area_groups.__k2 is not distinct from __area_outside.__k2 group by 1").fetchall()
+        con.execute("drop table __area_outside")
+    finally:
+        con.execute("drop table __area_groups")
+    return sorted(file_id for file_id, rows in rows_outside
+                  if total_rows[file_id] and _refuses(spec, int(rows), total_rows[file_id]))
+
+
 def allowed_districts(spec: SourceSpec, catalogue: SourceCatalogue, csp_area: str, force: str | None) -> tuple[str, ...] | None:
     """The districts a row may lie in; None when the force is not declared (then the rows are not checked)."""
     assert spec.area is not None
@@ -100,6 +135,24 @@ def allowed_districts(spec: SourceSpec, catalogue: SourceCatalogue, csp_area: st
         return (csp_area,)
     force = force or catalogue.force_of(csp_area)
     return catalogue.forces.get(force or "")
+
+
+def _outside(spec: SourceSpec, catalogue: SourceCatalogue, group: AreaGroup, lookup: AreaLookup,
+             csp_area: str) -> tuple[bool, str | None]:
+    """(outside?, its district) of a group: an empty code or a force whose area is not declared is never outside."""
+    if not group.code or not group.code.strip():
+        return False, None  # an empty (optional) area: nothing to place
+    allowed = allowed_districts(spec, catalogue, csp_area, group.force)
+    if allowed is None:
+        return False, None  # a force whose area is not declared: trusted (README)
+    district = lookup.district_of(group.code, group.name)
+    return district not in allowed, district
+
+
+def _refuses(spec: SourceSpec, outside_rows: int, total_rows: int) -> bool:
+    """More rows outside than the source's tolerance allows (any row, when it allows none)."""
+    assert spec.area is not None
+    return outside_rows > 0 and outside_rows > spec.area.tolerance * total_rows
 
 
 def area_issues(spec: SourceSpec, catalogue: SourceCatalogue, groups: list[AreaGroup], total_rows: int,
@@ -110,19 +163,14 @@ def area_issues(spec: SourceSpec, catalogue: SourceCatalogue, groups: list[AreaG
     column = spec.column(spec.area.code_column or "")
     outside: dict[str | None, list] = {}
     for group in groups:
-        if not group.code or not group.code.strip():
-            continue  # an empty (optional) area: nothing to place
-        allowed = allowed_districts(spec, catalogue, csp_area, group.force)
-        if allowed is None:
-            continue  # a force whose area is not declared: trusted (README)
-        district = lookup.district_of(group.code, group.name)
-        if district in allowed:
+        is_outside, district = _outside(spec, catalogue, group, lookup, csp_area)
+        if not is_outside:
             continue
         entry = outside.setdefault(district, [0, [], group.code])
         entry[0] += group.rows
         entry[1].extend(group.first_rows)
     count = sum(entry[0] for entry in outside.values())
-    if count == 0 or count <= spec.area.tolerance * total_rows:
+    if not _refuses(spec, count, total_rows):
         return []
     where = (f"this CSP's area, {lookup.label(csp_area)}" if spec.area.scope == "csp"
              else f"the police force area of {_force_words(spec, catalogue, csp_area, groups)}")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from expectations.yaml_files import load_yaml_file, while_unchanged
 
 SOURCES_FILE = Path(__file__).with_name("sources.yml")
 
@@ -231,12 +231,10 @@ class SourceCatalogue(_Strict):
 def load_catalogue(path: Path | None = None) -> SourceCatalogue:
     """Parse and validate a sources file (unknown keys fail)."""
     path = path or SOURCES_FILE
-    with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    return SourceCatalogue.model_validate(data)
+    return SourceCatalogue.model_validate(load_yaml_file(path))
 
 
-@lru_cache(maxsize=1)
+@while_unchanged(lambda: [SOURCES_FILE])
 def catalogue() -> SourceCatalogue:
-    """The project's source catalogue (cached)."""
+    """The project's source catalogue (kept while expectations/sources.yml is unchanged)."""
     return load_catalogue()

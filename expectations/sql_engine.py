@@ -2,8 +2,8 @@
 
 The suite in expectations/suites/<source>.json stays the contract. For sources declared with
 `validation: duckdb` (files at national scale, e.g. police.uk street crime), each expectation is
-compiled to one SQL predicate and the whole suite runs as ONE grouped scan of the batch's rows:
-no pandas frame is built. Failures are reported exactly as the GX path reports them (same rule,
+compiled to one SQL predicate and the whole suite runs in two scans of the batch's rows (one
+grouping-sets scan, one plain scan; see _failing_counts): no pandas frame is built. Failures are reported exactly as the GX path reports them (same rule,
 column, rows, values and message; tests/contract/test_sql_validation.py runs both on the same files).
 
 Only the expectation types the suite builder emits are compiled; any other type is an error at
@@ -199,13 +199,27 @@ def _group_columns(con, relation: str, claims: dict[int, int | None], columns: l
                 f"where {_in_batch(claims)} group by grouping sets ({', '.join(f'(_file_id, {i})' for i in idents)})")
 
 
+def _mostly_distinct(spec: SourceSpec, column: str) -> bool:
+    """Numbers, dates and coded identifiers (a declared pattern) differ on most rows: their rules cost less
+    evaluated row by row than grouped by value first. The period and revision-scope columns are always
+    grouped (their distinct values are listed)."""
+    if column in {spec.period.column if spec.period else None, spec.revision_scope}:
+        return False
+    declared = next((c for c in spec.columns if c.name == column), None)
+    return declared is not None and (declared.type in {"decimal", "integer", "date"} or declared.pattern is not None)
+
+
 def _failing_counts(con, spec: SourceSpec, relation: str, claims: dict[int, int | None], rules: list[CompiledRule],
                     grain: str) -> dict[int, dict]:
-    """Rows per file, failing rows per (file, rule), periods and scope - from one scan of the batch.
+    """Rows per file, failing rows per (file, rule), periods and scope - from two scans of the batch.
 
-    The (file, value) counts of every column come from one grouping-sets query (_group_columns); every rule but uniqueness depends on one column (and on its file's claimed period), so it is
-    evaluated once per distinct (file, value) and weighted by the value's row count: police.uk
-    columns hold few distinct values per file, so regexes run on thousands of values, not millions of rows.
+    Every rule but uniqueness depends on one column (and on its file's claimed period). A column of few
+    distinct values per file (categories, months, forces, free text such as police.uk's) is grouped: the
+    (file, value) counts of all of them come from one grouping-sets query (_group_columns), and a rule is
+    evaluated once per distinct value, weighted by its row count - regexes run on thousands of values, not
+    millions of rows; one query over the groups counts every grouped rule. A column whose values differ on
+    most rows (numbers, dates, coded identifiers: _mostly_distinct) would make groups as many as rows: its
+    rules are counted row by row in one plain scan.
     """
     by_column: dict[str, list[CompiledRule]] = {}
     for rule in rules:
@@ -216,32 +230,40 @@ def _failing_counts(con, spec: SourceSpec, relation: str, claims: dict[int, int 
         if extra:
             by_column.setdefault(extra, [])
     out: dict[int, dict] = {file_id: {"rows": 0, "fails": {}, "periods": [], "scope": []} for file_id in claims}
-    if not by_column:  # a source whose rules are all table-level: count rows only
-        for file_id, rows in con.execute(f"select _file_id, count(*) from {relation} where {_in_batch(claims)} group by 1").fetchall():
+    per_row = {column: column_rules for column, column_rules in by_column.items()
+               if column_rules and _mostly_distinct(spec, column)}
+    grouped = {column: column_rules for column, column_rules in by_column.items() if column not in per_row}
+    rules_per_row = [rule for column_rules in per_row.values() for rule in column_rules]
+    if rules_per_row or not grouped:  # rows per file and the rules of mostly-distinct columns: one plain scan
+        counts = "".join(f", count(*) filter (where {rule.predicate})" for rule in rules_per_row)
+        for file_id, rows, *failing in con.execute(
+                f"with {_claims_sql(claims)} select _file_id, count(*){counts} from {relation} join claims using (_file_id) "
+                f"where {_in_batch(claims)} group by 1").fetchall():
             out[file_id]["rows"] = int(rows)
-    if by_column:
-        _group_columns(con, relation, claims, list(by_column))
-    for number, (column, column_rules) in enumerate(by_column.items()):
-        sums = [f"sum(n) filter (where {r.predicate})" for r in column_rules]
-        if spec.period and column == spec.period.column:
-            sums.append(f"list(distinct {period_index_sql(column, grain)})")
-        if column == spec.revision_scope:
-            sums.append(f"list(distinct {_ident(column)})")
-        sql = (f"with {_claims_sql(claims)}, grouped as (select _file_id, {_ident(column)}, n from __column_groups "
-               f"where __set = {number}) select _file_id, sum(n){''.join(', ' + x for x in sums)} "
-               f"from grouped join claims using (_file_id) group by _file_id")
-        for row in con.execute(sql).fetchall():
-            entry = out[row[0]]
-            entry["rows"] = int(row[1])
-            for rule, failing in zip(column_rules, row[2:]):
-                if failing:
-                    entry["fails"][rule.position] = int(failing)
-            rest = list(row[2 + len(column_rules):])
+            for rule, failed in zip(rules_per_row, failing):
+                if failed:
+                    out[file_id]["fails"][rule.position] = int(failed)
+    if grouped:  # every grouped column's rules, periods and scope: one pass over the (small) groups table
+        _group_columns(con, relation, claims, list(grouped))
+        columns: list[tuple[str | int, str]] = [("rows", "sum(n) filter (where __set = 0)")]  # (what, SQL); int: a rule
+        for number, (column, column_rules) in enumerate(grouped.items()):
+            columns += [(rule.position, f"sum(n) filter (where __set = {number} and ({rule.predicate}))")
+                        for rule in column_rules]
             if spec.period and column == spec.period.column:
-                entry["periods"] = rest.pop(0)
+                columns.append(("periods", f"list(distinct {period_index_sql(column, grain)}) filter (where __set = {number})"))
             if column == spec.revision_scope:
-                entry["scope"] = rest.pop(0)
-    if by_column:
+                columns.append(("scope", f"list(distinct {_ident(column)}) filter (where __set = {number})"))
+        sums = ", ".join(expression for _, expression in columns)
+        for file_id, *values in con.execute(f"with {_claims_sql(claims)} select _file_id, {sums} from __column_groups "
+                                            "join claims using (_file_id) group by _file_id").fetchall():
+            entry = out[file_id]
+            for (what, _), value in zip(columns, values):
+                if what == "rows":
+                    entry["rows"] = int(value)
+                elif isinstance(what, str):
+                    entry[what] = value or []
+                elif value:
+                    entry["fails"][what] = int(value)
         con.execute("drop table __column_groups")
     unique = [r for r in rules if r.kind == "expect_compound_columns_to_be_unique"]
     if unique:

@@ -4,14 +4,14 @@ each checked by a typed model: unknown keys fail, references must resolve."""
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from expectations import sources
 from expectations.sources import catalogue
+from expectations.yaml_files import load_yaml_file, while_unchanged
 
 ROOT = Path(__file__).resolve().parents[1]
 INDICATORS_DIR = ROOT / "transforms" / "indicators"
@@ -253,8 +253,7 @@ class Plan(_Strict):
 
 
 def _load_yaml(path: Path) -> Any:
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return load_yaml_file(path)
 
 
 def load_indicators(folder: Path | None = None) -> dict[str, IndicatorDefinition]:
@@ -313,7 +312,13 @@ def load_plans(folder: Path | None = None) -> dict[str, Plan]:
     return {plan.plan_year: plan for plan in plans}
 
 
-@lru_cache(maxsize=1)
+def _definition_files() -> list[Path]:
+    """Every file project_definitions reads (the module paths as they are now: tests patch them)."""
+    return [*sorted(INDICATORS_DIR.glob("*.yml")), RECORDING_CHANGES_FILE, *sorted(PLANS_DIR.glob("*.yml")),
+            sources.SOURCES_FILE]
+
+
+@while_unchanged(_definition_files)
 def project_definitions() -> tuple[dict[str, IndicatorDefinition], dict[str, RecordingChange], dict[str, Plan]]:
     """Indicators, recording changes and plans of the project, cross-checked."""
     indicators = load_indicators()

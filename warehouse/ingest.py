@@ -28,6 +28,7 @@ from expectations.area import (
     claimed_area_issue,
     frame_area_groups,
     sql_area_groups,
+    sql_files_refused,
 )
 from expectations.gx_engine import validate_batch
 from expectations.problems import Issue, Verdict
@@ -191,6 +192,15 @@ class Ingestor:
             return []
         return area_issues(spec, self.catalogue, groups_of(), rows, self.areas, self.settings.area)
 
+    def _sql_area_issues(self, con: duckdb.DuckDBPyConnection, spec: SourceSpec, rows: dict[int, int]) -> dict[int, list[Issue]]:
+        """The area check of the batch's files that passed their suite (file id → rows): one grouped query
+        for them all; only a file it refuses is read again for its groups' first rows, to word the issues."""
+        if spec.area is None or not self.areas.loaded or not rows:
+            return {}
+        refused = sql_files_refused(spec, self.catalogue, con, spec.raw_table, rows, self.areas, self.settings.area)
+        return {file_id: self._area_issues(spec, lambda fid=file_id: sql_area_groups(spec, con, spec.raw_table, fid),
+                                           rows[file_id]) for file_id in refused}
+
     # -- checking -------------------------------------------------------------------------
     def _verdict(self, path: Path, sha: str, parsed: ParsedFile) -> Verdict:
         return Verdict(path=str(path), file_name=path.name, source=parsed.source.name if parsed.source else None,
@@ -329,33 +339,35 @@ class Ingestor:
                 "select nextval('audit.file_id_seq') from range(?)", [len(batch)]).fetchall()]
             con.execute("drop table if exists reject_errors; drop table if exists reject_scans")
             con.execute(f"create or replace temp table incoming ({', '.join(f'{n} varchar' for n in names.split(', '))}, "
-                        "filename varchar, g bigint)")
-            layouts: dict[tuple[str, ...], list[str]] = {}
-            for path, _, parsed in batch:
-                layouts.setdefault(tuple(parsed.headers), []).append(str(path))
-            for headers, paths in layouts.items():
+                        "position integer, g bigint)")
+            layouts: dict[tuple[str, ...], list[int]] = {}
+            for position, (_, _, parsed) in enumerate(batch):
+                layouts.setdefault(tuple(parsed.headers), []).append(position)
+            for headers, positions in layouts.items():
                 columns = column_map(spec, list(headers))
                 select = ", ".join(columns[c.name] for c in spec.columns)
                 try:
-                    with self.timed("scan_csv"):
-                        con.execute(f"insert into incoming select {select}, filename, row_number() over () from "
-                                    f"{CSV_SCAN_FILES}", [paths, csv_columns(list(headers))])
+                    with self.timed("scan_csv"):  # position: the file's place in the batch (file_index: in this scan)
+                        con.execute(f"insert into incoming select {select}, (?::integer[])[file_index::bigint + 1], "
+                                    f"row_number() over () from {CSV_SCAN_FILES}",
+                                    [positions, [str(batch[p][0]) for p in positions], csv_columns(list(headers))])
                 except duckdb.Error as error:
                     if len(batch) == 1:  # the file's own fault: refused; in a larger batch, find it file by file
                         con.rollback()
                         raise _Unreadable(0, error) from error
                     raise
             with self.timed("insert_raw"):  # row numbers per file, one insert into raw
-                stats = {name: (first, last, rows) for name, first, last, rows in con.execute(
-                    "select filename, min(g), max(g), count(*) from incoming group by filename").fetchall()}
-                if any(last - first + 1 != rows for first, last, rows in stats.values()):
+                found = {position: (first, last, rows) for position, first, last, rows in con.execute(
+                    "select position, min(g), max(g), count(*) from incoming group by position").fetchall()}
+                if any(last - first + 1 != rows for first, last, rows in found.values()):
                     raise RuntimeError("a file's rows did not arrive in one ordered block; loading file by file")
-                con.execute("create or replace temp table incoming_files as select unnest(?::varchar[]) as filename, "
-                            "unnest(?::bigint[]) as file_id", [[str(p) for p, _, _ in batch], file_ids])
+                stats = {str(batch[position][0]): value for position, value in found.items()}
+                con.execute("create or replace temp table incoming_files as select unnest(?::integer[]) as position, "
+                            "unnest(?::bigint[]) as file_id, unnest(?::bigint[]) as first_g",
+                            [list(found), [file_ids[p] for p in found], [first for first, _, _ in found.values()]])
                 con.execute(f"insert into {spec.raw_table} ({names}, _file_id, _row_number, _loaded_at) "
                             f"select {names}, file_id, (g - first_g + 2)::integer, ? from incoming "
-                            "join (select filename, min(g) as first_g from incoming group by filename) using (filename) "
-                            "join incoming_files using (filename)", [now])
+                            "join incoming_files using (position)", [now])
                 con.execute("drop table incoming; drop table incoming_files")
             rejects = rejects_by_file(con)
             verdicts: list[Verdict] = []
@@ -370,6 +382,9 @@ class Ingestor:
             checked = {fid: self.claim(spec, v.file_name) for fid, v in zip(file_ids, verdicts) if v.passed}
             with self.timed("rules"):
                 results = evaluate(con, spec.raw_table, spec, checked, today=self.today) if checked else {}
+            with self.timed("area"):
+                area = self._sql_area_issues(con, spec, {fid: v.rows for fid, v in zip(file_ids, verdicts)
+                                                         if fid in results and not results[fid].issues})
             out = []
             refused = []
             passing = []
@@ -379,9 +394,7 @@ class Ingestor:
                     verdict.issues.extend(result.issues)
                     verdict.rules_checked = result.rules_checked
                     verdict.periods = result.periods
-                    if not result.issues:
-                        verdict.issues.extend(self._area_issues(
-                            spec, lambda fid=file_id, s=spec: sql_area_groups(s, con, s.raw_table, fid), verdict.rows))
+                    verdict.issues.extend(area.get(file_id, []))
                 if not verdict.passed:
                     refused.append(file_id)
                 else:

@@ -277,8 +277,9 @@ def column_map(spec: SourceSpec, headers: list[str]) -> dict[str, str]:
 # DuckDB's strict read of a CSV as text (path and csv_columns bound as ?, ?); bad rows go to reject_errors.
 CSV_SCAN = ("read_csv(?, header = true, columns = ?, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             "store_rejects = true, auto_detect = false, null_padding = false, encoding = 'utf-8')")
-# The same read of several files with the same header (a list of paths), each row with its file's path.
-CSV_SCAN_FILES = CSV_SCAN.replace("header = true,", "header = true, filename = true,")
+# The same read of several files with the same header (a list of paths); DuckDB's virtual column `file_index`
+# gives each row its file's position in the list (an integer: cheaper to group and join on than the path).
+CSV_SCAN_FILES = CSV_SCAN
 
 
 def csv_columns(headers: list[str]) -> dict[str, str]:

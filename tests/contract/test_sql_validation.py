@@ -170,7 +170,7 @@ OUTSIDE = {"E01": ["E01000001", "E01000377"], "E05": ["E05000026", "E05011222"],
 @pytest.mark.parametrize("source", sorted(s.name for s in catalogue() if s.area))
 def test_both_engines_find_the_same_rows_outside_the_area(source, demo_files):
     """The area check reads groups from the pandas frame (GX path) or from DuckDB rows (SQL path): same issues."""
-    from expectations.area import area_issues, frame_area_groups, sql_area_groups
+    from expectations.area import area_issues, frame_area_groups, sql_area_groups, sql_files_refused
 
     spec = catalogue()[source]
     files = demo_files[source][:1]
@@ -178,6 +178,7 @@ def test_both_engines_find_the_same_rows_outside_the_area(source, demo_files):
         pytest.skip(f"the demo writes no {source} file")
     (parsed,) = [read_file(path, catalogue(), source) for path in files]
     frame = parsed.frame.copy()
+    valid = frame.copy()
     column = spec.area.code_column
     kind = "E01" if column == spec.area.lsoa_code else "E05" if column == spec.area.ward_code else "E06"
     rows = list(frame.index)
@@ -188,8 +189,14 @@ def test_both_engines_find_the_same_rows_outside_the_area(source, demo_files):
     lookup = _ons_lookup()
     gx = area_issues(spec, catalogue(), frame_area_groups(spec, frame), len(frame), lookup, "E07000110")
     con = duckdb.connect()
-    loaded = frame.astype(object).where(frame.notna(), None).assign(_file_id=7, _row_number=frame.index.astype("int64"))
+    # the damaged file (7) between two copies of the file as received (6, 8), as one batch
+    loaded = pd.concat([f.astype(object).where(f.notna(), None).assign(_file_id=file_id, _row_number=f.index.astype("int64"))
+                        for file_id, f in ((6, valid), (7, frame), (8, valid))])
     con.register("batch_rows", loaded)
     sql = area_issues(spec, catalogue(), sql_area_groups(spec, con, "batch_rows", 7), len(frame), lookup, "E07000110")
     assert len(gx) >= 2 and all(i.rule == "area" for i in gx)
     assert [i.to_dict() for i in sql] == [i.to_dict() for i in gx]
+    # the batch's one grouped check refuses exactly the file whose issues those are
+    rows = {6: len(valid), 7: len(frame), 8: len(valid)}
+    assert sql_files_refused(spec, catalogue(), con, "batch_rows", rows, lookup, "E07000110") == [7]
+    assert area_issues(spec, catalogue(), frame_area_groups(spec, valid), len(valid), lookup, "E07000110") == []

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from demo.generator import generate_demo_inbox
+from expectations.area import sql_area_groups
 from tests.conftest import POLICE_DIR, REAL_DIR
 from warehouse.config import load_settings
 from warehouse.pipeline import ingest_files, validate_files, warehouse_for_writing
@@ -168,6 +169,32 @@ def test_a_kent_file_with_more_than_1pc_of_rows_outside_kent_is_refused(world, t
     assert len(bexley) == 1 and bexley[0].rows[:3] == (2, 3, 4)
     assert "outside the police force area of Kent Police" in bexley[0].message
     assert "allows at most 1% of a file's rows outside it" in bexley[0].message
+
+
+def test_one_file_outside_the_area_in_a_batch_of_police_files_is_refused_alone(world, tmp_path, monkeypatch):
+    """Three Kent months checked as one DuckDB batch; February has every other one of its first 400 rows moved to
+    the City of London (E01000001, an LSOA no Kent file holds): 200 of its 15,383 rows, more than the 1% allowed."""
+    from warehouse import ingest
+
+    january, march = (POLICE_DIR / f"2022-{m}-kent-street.csv" for m in ("01", "03"))
+    source = POLICE_DIR / "2022-02-kent-street.csv"
+    assert "E01000001" not in source.read_text(encoding="utf-8")
+    hostile, rows = rewrite(source, tmp_path / source.name, "LSOA code", lambda i: "E01000001" if i < 400 and i % 2 == 0 else None)
+    assert rows == 15_383
+    fetched = []  # files whose groups are read again with their first rows: the refused one only
+    monkeypatch.setattr(ingest, "sql_area_groups", lambda spec, con, relation, file_id: fetched.append(file_id)
+                        or sql_area_groups(spec, con, relation, file_id))
+    report = validate_files(world["settings"], [january, hostile, march], today=TODAY)
+    assert [(o.verdict.file_name, o.status) for o in report.outcomes] == [
+        ("2022-01-kent-street.csv", "passed"), ("2022-02-kent-street.csv", "refused"), ("2022-03-kent-street.csv", "passed")]
+    assert len(fetched) == 1
+    city = [i for i in report.outcomes[1].verdict.issues if "City of London (E09000001)" in i.message]
+    assert len(city) == 1
+    issue = city[0]
+    assert issue.rule == "area" and issue.column == "LSOA code" and issue.count == 200
+    assert issue.rows == tuple(range(2, 101, 2))  # data rows 0, 2, 4 ... are spreadsheet rows 2, 4, 6 ...; the first 50
+    assert issue.message.startswith("200 of 15,383 rows have LSOA code in City of London (E09000001), outside the "
+                                    "police force area of Kent Police (e.g. row 2: E01000001)")
 
 
 # -- the period a file name claims ------------------------------------------------------------
