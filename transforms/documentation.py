@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import yaml
+
+from expectations.yaml_files import load_yaml_file
 
 MARTS_DOCS = Path(__file__).resolve().parent / "marts" / "marts.yml"
 
@@ -16,7 +17,7 @@ def _q(text: str) -> str:
 
 def apply_comments(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Comment every documented table/column; returns 'table.column' entries that have no description."""
-    docs = yaml.safe_load(MARTS_DOCS.read_text(encoding="utf-8"))
+    docs = load_yaml_file(MARTS_DOCS)
     common = docs.get("common_columns", {})
     missing = []
     columns = con.execute("select table_name, column_name from duckdb_columns() where schema_name = 'marts' order by all").fetchall()
