@@ -338,8 +338,9 @@ class Ingestor:
             file_ids = [row[0] for row in con.execute(
                 "select nextval('audit.file_id_seq') from range(?)", [len(batch)]).fetchall()]
             con.execute("drop table if exists reject_errors; drop table if exists reject_scans")
+            con.execute("set preserve_insertion_order = true")  # rows reach `incoming` in file order (rowid numbers them)
             con.execute(f"create or replace temp table incoming ({', '.join(f'{n} varchar' for n in names.split(', '))}, "
-                        "position integer, g bigint)")
+                        "position integer)")
             layouts: dict[tuple[str, ...], list[int]] = {}
             for position, (_, _, parsed) in enumerate(batch):
                 layouts.setdefault(tuple(parsed.headers), []).append(position)
@@ -347,9 +348,12 @@ class Ingestor:
                 columns = column_map(spec, list(headers))
                 select = ", ".join(columns[c.name] for c in spec.columns)
                 try:
-                    with self.timed("scan_csv"):  # position: the file's place in the batch (file_index: in this scan)
-                        con.execute(f"insert into incoming select {select}, (?::integer[])[file_index::bigint + 1], "
-                                    f"row_number() over () from {CSV_SCAN_FILES}",
+                    # position: the file's place in the batch (file_index: in this scan). No row_number() here: it
+                    # makes the scan single-threaded. The table's rowid numbers the rows in the scan's order instead
+                    # (preserve_insertion_order, DuckDB's default, set below): each file one block, checked.
+                    with self.timed("scan_csv"):
+                        con.execute(f"insert into incoming select {select}, (?::integer[])[file_index::bigint + 1] "
+                                    f"from {CSV_SCAN_FILES}",
                                     [positions, [str(batch[p][0]) for p in positions], csv_columns(list(headers))])
                 except duckdb.Error as error:
                     if len(batch) == 1:  # the file's own fault: refused; in a larger batch, find it file by file
@@ -358,7 +362,7 @@ class Ingestor:
                     raise
             with self.timed("insert_raw"):  # row numbers per file, one insert into raw
                 found = {position: (first, last, rows) for position, first, last, rows in con.execute(
-                    "select position, min(g), max(g), count(*) from incoming group by position").fetchall()}
+                    "select position, min(rowid), max(rowid), count(*) from incoming group by position").fetchall()}
                 if any(last - first + 1 != rows for first, last, rows in found.values()):
                     raise RuntimeError("a file's rows did not arrive in one ordered block; loading file by file")
                 stats = {str(batch[position][0]): value for position, value in found.items()}
@@ -366,7 +370,7 @@ class Ingestor:
                             "unnest(?::bigint[]) as file_id, unnest(?::bigint[]) as first_g",
                             [list(found), [file_ids[p] for p in found], [first for first, _, _ in found.values()]])
                 con.execute(f"insert into {spec.raw_table} ({names}, _file_id, _row_number, _loaded_at) "
-                            f"select {names}, file_id, (g - first_g + 2)::integer, ? from incoming "
+                            f"select {names}, file_id, (incoming.rowid - first_g + 2)::integer, ? from incoming "
                             "join incoming_files using (position)", [now])
                 con.execute("drop table incoming; drop table incoming_files")
             rejects = rejects_by_file(con)
