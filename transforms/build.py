@@ -8,7 +8,6 @@ configured CSP area. Which layer may read which is LAYER_READS (tests/contract/t
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -17,6 +16,7 @@ from transforms.actions import build_plan_actions
 from transforms.coverage import build_source_coverage
 from transforms.geography import build_lsoa_placements, placement_counts
 from transforms.incremental import (
+    AFTER_EVERY_MONTH,
     Refresh,
     decide,
     ensure_state,
@@ -44,8 +44,6 @@ LAYER_READS: dict[str, frozenset[str]] = {
     "intermediate": frozenset({"staging", "reference", "intermediate"}),
     "marts": frozenset({"intermediate", "staging", "marts"}),
 }
-
-UNCHANGED = date(9999, 12, 1)  # an unchanged build's hint: no month of a monthly mart changed
 
 _REFERENCE = re.compile(r"\b(raw|audit|staging|reference|intermediate|marts)\.(\w+)", re.IGNORECASE)
 
@@ -131,7 +129,7 @@ def _build_marts(con: duckdb.DuckDBPyConnection, params: dict[str, str], refresh
             con.execute(f"delete from {table} where month >= ?", [refresh.since])
             con.execute(f"insert into {table} select * from ({sql}) where month >= ?", [refresh.since])
         if monthly:  # the months before are as published: the Parquet export need not read them again
-            hint_unchanged_before(con, path.stem, refresh.since or UNCHANGED)
+            hint_unchanged_before(con, path.stem, refresh.since or AFTER_EVERY_MONTH)
         built.append(table)
     return built
 

@@ -46,7 +46,13 @@ from transforms.coverage import (
     population_is_synthetic,
 )
 from transforms.definitions import IndicatorDefinition, Plan, RecordingChange, project_definitions
-from transforms.incremental import digest, engine_done, engine_refresh, forget_engine
+from transforms.incremental import (
+    AFTER_EVERY_MONTH,
+    digest,
+    engine_done,
+    engine_refresh,
+    forget_engine,
+)
 from transforms.judgement import VALUE_COLUMNS, VALUE_TYPES, status_for, statuses, within_range
 from transforms.survey_indicators import survey_indicator_rows
 from warehouse.schema import table_exists, write_table
@@ -647,7 +653,7 @@ def run_engine(con: duckdb.DuckDBPyConnection, area_code: str, full_refresh: boo
         write_values(con, values)
     else:
         # unchanged: no monthly window is recomputed (since = after every month); survey rows and coverage still are
-        since = refresh.since or date(2200, 1, 1)
+        since = refresh.since or AFTER_EVERY_MONTH
         values = compute_values(con, None, [area_code], since=since)
         write_values(con, values, keep_before=since)
     write_catalogue(con, catalogue_frame(indicators, plans))

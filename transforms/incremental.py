@@ -54,6 +54,11 @@ SHARED_INPUTS = """
     where not regexp_full_match(period, '\\d{4}-\\d{2}') group by all order by all"""
 
 
+# `since` of a build or engine run that changed no month: after every month a warehouse holds (pandas
+# timestamps end in 2262, so not date.max).
+AFTER_EVERY_MONTH = date(2200, 1, 1)
+
+
 @dataclass(frozen=True)
 class Refresh:
     mode: str  # 'full' | 'incremental' | 'unchanged'

@@ -28,6 +28,7 @@ import os
 import shutil
 import struct
 import uuid
+from datetime import date
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -83,11 +84,19 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _partition_sql(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], has_areas: bool,
-                   from_month: str | None = None) -> tuple[str, list[str]]:
-    """The select that adds the partition columns, and their names; from_month ('YYYY-MM'): only rows
-    dated that month or later (a table with a date column)."""
-    extra, keys, join = [], [], ""
+def _date_column(columns: list[str]) -> str | None:
+    return next((c for c in DATE_COLUMNS if c in columns), None)
+
+
+def _partition_keys(columns: list[str]) -> list[str]:
+    """The partition columns of a marts table with these columns: area and/or year_month (always last)."""
+    return (["area"] if "area_code" in columns else []) + (["year_month"] if _date_column(columns) else [])
+
+
+def _partition_sql(table: str, columns: list[str], has_areas: bool, from_month: str | None = None) -> str:
+    """The select that adds the partition columns (_partition_keys); from_month ('YYYY-MM'): only rows
+    dated that month or later."""
+    extra, join = [], ""
     if "area_code" in columns:
         if has_areas:
             join = ("left join (select area_code, any_value(district_code) as district_code "
@@ -95,27 +104,28 @@ def _partition_sql(con: duckdb.DuckDBPyConnection, table: str, columns: list[str
             extra.append("coalesce(areas.district_code, t.area_code) as area")
         else:
             extra.append("t.area_code as area")
-        keys.append("area")
-    date_column = next((c for c in DATE_COLUMNS if c in columns), None)
+    date_column = _date_column(columns)
     if date_column:
         extra.append(f"strftime(t.{date_column}, '%Y-%m') as year_month")
-        keys.append("year_month")
     where = f" where t.{date_column} >= '{from_month}-01'::date" if date_column and from_month else ""
-    select = f"select t.*{''.join(', ' + e for e in extra)} from marts.{table} as t {join}{where}"
-    return select, keys
+    return f"select t.*{''.join(', ' + e for e in extra)} from marts.{table} as t {join}{where}"
+
+
+def _key_sql(keys: list[str]) -> str:
+    """A row's partition key as _partition_digests and the manifest spell it (a JSON list of the values)."""
+    return f"to_json([{', '.join(f'p.{k}' for k in keys)}])" if keys else "'[]'"
 
 
 def _partition_digests(con: duckdb.DuckDBPyConnection, select: str, keys: list[str]) -> dict[str, str]:
     """{partition key: digest of its rows} (row count and the sum of the rows' hashes, order-independent)."""
-    key_sql = f"to_json([{', '.join(f'p.{k}' for k in keys)}])" if keys else "'[]'"
     group = " group by all" if keys else ""
     return {str(key): f"{count}:{total}" for key, count, total in con.execute(
-        f"select {key_sql} as partition_key, count(*), coalesce(sum(hash(p)::hugeint), 0) from ({select}) as p"
+        f"select {_key_sql(keys)} as partition_key, count(*), coalesce(sum(hash(p)::hugeint), 0) from ({select}) as p"
         f"{group}").fetchall()}
 
 
 def _key_month(key: str) -> str:
-    """The year_month of a partition key (year_month is always the last key): '["E07000110","2025-01"]' → '2025-01'."""
+    """The year_month of a partition key (year_month is always the last key, _partition_keys): '["E07000110","2025-01"]' → '2025-01'."""
     return key[-9:-2] if key.endswith('"]') else ""  # a null month ('[...,null]') sorts first
 
 
@@ -128,7 +138,7 @@ def _hints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         f"select table_name, min(unchanged_before) from temp.{HINTS_TABLE} group by all").fetchall()}
 
 
-def hint_unchanged_before(con: duckdb.DuckDBPyConnection, table: str, month) -> None:
+def hint_unchanged_before(con: duckdb.DuckDBPyConnection, table: str, month: date) -> None:
     """Tell the Parquet export that marts.<table>'s rows dated before `month` are as the run found them."""
     con.execute(f"create temp table if not exists {HINTS_TABLE} (table_name varchar, unchanged_before date)")
     con.execute(f"insert into temp.{HINTS_TABLE} values (?, ?)", [table, month])
@@ -202,15 +212,14 @@ def export_marts_parquet(con: duckdb.DuckDBPyConnection, target: Path) -> dict[s
         columns = [r[0] for r in con.execute("select column_name from duckdb_columns() where schema_name = 'marts' "
                                              "and table_name = ? and database_name = current_database() "
                                              "order by column_index", [table]).fetchall()]
-        select, keys = _partition_sql(con, table, columns, has_areas)
+        keys = _partition_keys(columns)
         previous = (old or {}).get("tables", {}).get(table)
         if previous is not None and previous["keys"] != keys:
             removed.append(table)
             previous = None
         published = previous["partitions"] if previous is not None else {}
         from_month = hints.get(table) if previous is not None and "year_month" in keys else None
-        if from_month:
-            select, _ = _partition_sql(con, table, columns, has_areas, from_month)
+        select = _partition_sql(table, columns, has_areas, from_month)
         digests = _partition_digests(con, select, keys)
         if from_month:  # earlier months are as published: their digests are the manifest's
             digests |= {key: entry["digest"] for key, entry in published.items() if _key_month(key) < from_month}
@@ -239,8 +248,7 @@ def _write_partitions(con: duckdb.DuckDBPyConnection, select: str, keys: list[st
     if not whole:
         con.execute("create or replace temp table parquet_changed as select unnest(?::varchar[]) as partition_key",
                     [changed])
-        key_sql = f"to_json([{', '.join(f'p.{k}' for k in keys)}])"
-        chosen = f"select p.* from ({select}) as p where {key_sql} in (select partition_key from parquet_changed)"
+        chosen = f"select p.* from ({select}) as p where {_key_sql(keys)} in (select partition_key from parquet_changed)"
     con.execute(f"copy ({chosen}) to '{_sql_path(out)}' (format parquet, partition_by ({', '.join(keys)}))")
     return _written_partitions(out) if out.exists() else {}
 
