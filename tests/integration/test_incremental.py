@@ -16,7 +16,6 @@ run: 2013-09 (the revision, before 2014-07), 2014-08, 2014-02 (the late month, b
 
 from __future__ import annotations
 
-import math
 import re
 import shutil
 from datetime import date
@@ -25,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REAL_DIR, scoped_env
+from tests.conftest import REAL_DIR, same_values, scoped_env
 
 pytestmark = pytest.mark.integration
 
@@ -62,14 +61,6 @@ def _stages(settings, files: list[Path], full_refresh: bool = False) -> dict:
             "build": build["refresh"], "engine": engine["refresh"], "placements_kept": build["placements_kept"]}
 
 
-def _same(a, b) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    return a == b
-
-
 def _marts(path: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(path), read_only=True) as con:
         tables = [r[0] for r in con.execute(
@@ -91,7 +82,7 @@ def _assert_equal_to_full_rebuild(settings, tmp: Path, label: str) -> None:
         got = incremental[table]
         assert len(got) == len(rows), f"{label}: marts.{table} has {len(got)} rows, a full rebuild {len(rows)}"
         for mine, theirs in zip(got, rows):
-            assert _same(mine, theirs), f"{label}: marts.{table} differs from a full rebuild:\n{mine}\n{theirs}"
+            assert same_values(mine, theirs), f"{label}: marts.{table} differs from a full rebuild:\n{mine}\n{theirs}"
     # The Parquet copy, written partition by partition on incremental runs, equals the rebuilt one.
     assert _parquet(settings.data_dir / "parquet") == _parquet(copy / "parquet"), f"{label}: the Parquet differs"
 

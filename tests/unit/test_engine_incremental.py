@@ -9,7 +9,6 @@ The warehouse is written by hand: the CSP district, a neighbour and two wards wi
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import duckdb
@@ -17,6 +16,7 @@ import pandas as pd
 import pytest
 
 from expectations.sources import catalogue
+from tests.conftest import same_values
 from transforms import engine
 from transforms.coverage import COVERAGE_TYPES, coverage_unsettled_after
 from transforms.definitions import IndicatorDefinition
@@ -101,21 +101,13 @@ def values(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.execute(f"select * from marts.indicator_values order by {ORDER}").fetchall()
 
 
-def same(a, b) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    return a == b
-
-
 def assert_same_table(got: duckdb.DuckDBPyConnection, expected: duckdb.DuckDBPyConnection) -> None:
     describe = "select column_name, column_type from (describe marts.indicator_values)"
     assert got.execute(describe).fetchall() == expected.execute(describe).fetchall()
     mine, theirs = values(got), values(expected)
     assert len(mine) == len(theirs)
     for row, full in zip(mine, theirs):
-        assert same(row, full), f"incremental:\n{row}\nfull recomputation:\n{full}"
+        assert same_values(row, full), f"incremental:\n{row}\nfull recomputation:\n{full}"
 
 
 def test_month_n_plus_1_incrementally_equals_a_full_recomputation(tmp_path):
