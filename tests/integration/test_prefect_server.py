@@ -94,6 +94,24 @@ def wait_for_flow_run(api_url: str, flow_run_id: str, worker: Process, timeout: 
     pytest.fail(f"flow run {flow_run_id} still {run.get('state_type')} after {timeout} s:\n{worker.tail()}")
 
 
+def wait_for_failure_report(folder, flow_run_id: str, worker: Process, timeout: float) -> None:
+    """Both files of the hook's report, the JSON (written last) complete."""
+    started = time.monotonic()
+    md_path, json_path = folder / f"failure_{flow_run_id}.md", folder / f"failure_{flow_run_id}.json"
+    while time.monotonic() - started < timeout:
+        if md_path.is_file() and json_path.is_file():
+            try:
+                json.loads(json_path.read_text())
+                return
+            except ValueError:
+                pass  # still being written
+        if not worker.alive():
+            pytest.fail(f"the worker exited ({worker.popen.returncode}) before the failure report was written:\n"
+                        f"{worker.tail()}")
+        time.sleep(1)
+    pytest.fail(f"no failure report for run {flow_run_id} in {folder} after {timeout} s:\n{worker.tail(120)}")
+
+
 def hook_is_wired() -> bool:
     from flows.hooks import on_failure_report
     from flows.monthly import monthly_flow
@@ -158,6 +176,9 @@ def test_monthly_deployment_runs_on_a_worker(prefect_server, real_dir):
             failing_run_id = re.search(r"UUID:\s*([0-9a-f-]{36})", output).group(1)
             failed_run = wait_for_flow_run(api_url, failing_run_id, worker, FLOW_RUN_TIMEOUT)
             assert failed_run["state_type"] == "FAILED", failed_run["state"]
+            # Prefect records FAILED on the server before it calls the hooks: wait for the report while the
+            # worker (and the run's process) still lives, or stopping the worker can cut the hook short.
+            wait_for_failure_report(data / "reports" / "2018-01", failing_run_id, worker, FLOW_RUN_TIMEOUT)
     finally:
         timings["worker_stop_s"] = worker.stop(first=signal.SIGINT, grace=60.0)  # before the server stops
 
