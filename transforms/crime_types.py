@@ -7,12 +7,12 @@ groups and names every type it could not place (never guessed).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict
+
+from expectations.yaml_files import load_yaml_file, while_unchanged
 
 CRIME_TYPES_PATH = Path(__file__).resolve().parent / "crime_types.yml"
 
@@ -27,13 +27,18 @@ class CrimeTypeMap(BaseModel):
     crime_types: dict[str, Group]
 
 
-@lru_cache(maxsize=1)
-def crime_type_map(path: Path = CRIME_TYPES_PATH) -> CrimeTypeMap:
-    """The typed mapping (unknown keys or groups fail loudly, naming the file)."""
+def load_crime_type_map(path: Path) -> CrimeTypeMap:
+    """The typed mapping of a file (unknown keys or groups fail loudly, naming the file)."""
     try:
-        return CrimeTypeMap.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return CrimeTypeMap.model_validate(load_yaml_file(path))
     except ValueError as error:
         raise ValueError(f"{path.name}: {error}") from error
+
+
+@while_unchanged(lambda: [CRIME_TYPES_PATH])
+def crime_type_map() -> CrimeTypeMap:
+    """The project's mapping, read again as soon as crime_types.yml changes (never stale in a long-lived worker)."""
+    return load_crime_type_map(CRIME_TYPES_PATH)
 
 
 def victim_split(counts: Mapping[str, int], mapping: CrimeTypeMap | None = None) -> dict[str, object]:

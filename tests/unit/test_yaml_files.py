@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from expectations.yaml_files import WhileUnchanged, load_yaml_file
-from transforms import definitions
+from transforms import crime_types, definitions
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HOUR_NS = 3600 * 10**9
@@ -107,3 +107,25 @@ def test_a_syntax_error_reads_as_safe_load_reports_it(tmp_path):
     with pytest.raises(yaml.YAMLError) as raised:
         load_yaml_file(path)
     assert str(raised.value) == str(expected.value) and str(path) in str(raised.value)
+
+
+def test_the_crime_type_map_follows_a_changed_mapping_file(tmp_path, monkeypatch):
+    """A long-lived worker sees an edited crime_types.yml at once (it used to keep the first read for ever)."""
+    mapping_file = tmp_path / "crime_types.yml"
+    shutil.copyfile(crime_types.CRIME_TYPES_PATH, mapping_file)
+    an_hour_ago = time.time_ns() - HOUR_NS
+    os.utime(mapping_file, ns=(an_hour_ago, an_hour_ago))
+    monkeypatch.setattr(crime_types, "CRIME_TYPES_PATH", mapping_file)
+    try:
+        first = crime_types.crime_type_map()
+        assert first.crime_types["Drugs"] == "non_victim_based"
+        assert crime_types.crime_type_map() is first  # unchanged: kept
+        text = mapping_file.read_text(encoding="utf-8")
+        assert "Drugs: non_victim_based" in text
+        _write(mapping_file, text.replace("Drugs: non_victim_based", "Drugs: victim_based      ", 1), an_hour_ago + 10**9)
+        assert crime_types.crime_type_map().crime_types["Drugs"] == "victim_based"
+        assert crime_types.victim_split({"Drugs": 4})["victim_based"] == 4
+    finally:
+        monkeypatch.undo()
+        crime_types.crime_type_map.cache_clear()
+    assert crime_types.crime_type_map().crime_types["Drugs"] == "non_victim_based"
