@@ -23,6 +23,22 @@ def _write(path: Path, text: str, mtime_ns: int) -> None:
     os.utime(path, ns=(mtime_ns, mtime_ns))
 
 
+def _aged_copy(source: Path, folder: Path) -> tuple[Path, int]:
+    """A copy of a declaration file, last modified an hour ago (so its stat is trusted); the copy and that mtime."""
+    copy = folder / source.name
+    shutil.copyfile(source, copy)
+    an_hour_ago = time.time_ns() - HOUR_NS
+    os.utime(copy, ns=(an_hour_ago, an_hour_ago))
+    return copy, an_hour_ago
+
+
+def _edit_keeping_size(path: Path, old: str, new: str, mtime_ns: int) -> None:
+    """Replace `old` once by `new` padded to its length: only the stat's mtime can tell the file changed."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text and len(new) <= len(old)
+    _write(path, text.replace(old, new.ljust(len(old)), 1), mtime_ns)
+
+
 def _counting(path: Path):
     reads: list[str] = []
 
@@ -72,17 +88,13 @@ def test_a_file_added_to_or_removed_from_the_folder_is_seen(tmp_path):
 
 
 def test_project_definitions_follow_a_changed_recording_changes_file(tmp_path, monkeypatch):
-    changes = tmp_path / "recording_changes.yml"
-    shutil.copyfile(definitions.RECORDING_CHANGES_FILE, changes)
-    an_hour_ago = time.time_ns() - HOUR_NS
-    os.utime(changes, ns=(an_hour_ago, an_hour_ago))
+    changes, an_hour_ago = _aged_copy(definitions.RECORDING_CHANGES_FILE, tmp_path)
     monkeypatch.setattr(definitions, "RECORDING_CHANGES_FILE", changes)
     try:
         first = definitions.project_definitions()
         assert first[1]["kent_individual_offence_recording"].date == date(2017, 4, 1)
         assert definitions.project_definitions() is first  # unchanged: kept, not parsed again
-        text = changes.read_text(encoding="utf-8").replace("date: 2017-04-01", "date: 2014-01-01", 1)
-        _write(changes, text, an_hour_ago + 10**9)  # the same size: only the stat's mtime says it changed
+        _edit_keeping_size(changes, "date: 2017-04-01", "date: 2014-01-01", an_hour_ago + 10**9)
         assert definitions.project_definitions()[1]["kent_individual_offence_recording"].date == date(2014, 1, 1)
     finally:
         monkeypatch.undo()
@@ -111,18 +123,13 @@ def test_a_syntax_error_reads_as_safe_load_reports_it(tmp_path):
 
 def test_the_crime_type_map_follows_a_changed_mapping_file(tmp_path, monkeypatch):
     """A long-lived worker sees an edited crime_types.yml at once (it used to keep the first read for ever)."""
-    mapping_file = tmp_path / "crime_types.yml"
-    shutil.copyfile(crime_types.CRIME_TYPES_PATH, mapping_file)
-    an_hour_ago = time.time_ns() - HOUR_NS
-    os.utime(mapping_file, ns=(an_hour_ago, an_hour_ago))
+    mapping_file, an_hour_ago = _aged_copy(crime_types.CRIME_TYPES_PATH, tmp_path)
     monkeypatch.setattr(crime_types, "CRIME_TYPES_PATH", mapping_file)
     try:
         first = crime_types.crime_type_map()
         assert first.crime_types["Drugs"] == "non_victim_based"
         assert crime_types.crime_type_map() is first  # unchanged: kept
-        text = mapping_file.read_text(encoding="utf-8")
-        assert "Drugs: non_victim_based" in text
-        _write(mapping_file, text.replace("Drugs: non_victim_based", "Drugs: victim_based      ", 1), an_hour_ago + 10**9)
+        _edit_keeping_size(mapping_file, "Drugs: non_victim_based", "Drugs: victim_based", an_hour_ago + 10**9)
         assert crime_types.crime_type_map().crime_types["Drugs"] == "victim_based"
         assert crime_types.victim_split({"Drugs": 4})["victim_based"] == 4
     finally:
