@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 
 import pandas as pd
 import pytest
@@ -48,6 +49,7 @@ def test_a_file_that_cannot_be_hashed_raises_when_its_turn_comes(tmp_path):
     with pytest.raises(FileNotFoundError, match="gone.csv"):
         hashing.result()
     hashes.close()  # leaving early: the pool is shut down, nothing left running
+    assert not [thread.name for thread in threading.enumerate() if thread.name.startswith("sha256")]
 
 
 def test_pseudonymise_is_keyed_deterministic_and_keeps_nulls():
