@@ -54,8 +54,8 @@ from warehouse.schema import ensure_schema
 # Rows validated per GX batch: bounds memory (pandas frames) at ~1 GB for national files at equal speed.
 BATCH_ROWS = 100_000
 # File bytes per DuckDB-path batch (one scan, one transaction): the batch is staged in a temp table (~2x its bytes,
-# spilled to disk beyond the memory limit). Each batch pays a fixed cost for its rule and area queries: at 6M
-# national rows, 512 MB batches ingest in 18.6 s against 19.7 s for 128 MB, and peak at 620 MB against 710 MB.
+# spilled to disk beyond the memory limit). Each batch pays a fixed cost for its rule and area queries; the sizes
+# tried and their times and peaks are in benchmarks/README.md (fix 12).
 SQL_BATCH_BYTES = 512 << 20
 SUPPORTED_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".geojson", ".txt", ".tsv", ".json", ".xls"}
 
